@@ -1,0 +1,33 @@
+# Two commands do all set-up: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+SINYAL := $(VENV)/bin/sinyal
+
+.PHONY: setup run test lint train doctor clean
+
+setup:
+	@$(PYTHON) -m sinyal.bootstrap
+
+run: setup
+	@$(SINYAL) run
+
+# The full suite: lint, types, then every test (including the slow Rasa ones).
+# pytest exits 5 when it collected nothing; that must fail, never pass silently.
+test: setup lint
+	@$(VENV)/bin/pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$rc
+
+lint: setup
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check sinyal actions scrapers tests
+	@$(VENV)/bin/mypy
+
+train: setup
+	@$(SINYAL) train
+
+doctor: setup
+	@$(SINYAL) doctor
+
+clean:
+	rm -rf $(VENV) bot/.venv bot/models var

@@ -1,0 +1,130 @@
+"""The ``sinyal`` command. Subcommands stay thin: they parse, call the engine, and print."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sinyal.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(help="Sinyal: buying signals to qualified leads.", no_args_is_help=True)
+db_app = typer.Typer(help="The lead store's schema (Alembic migrations).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def settings_or_exit() -> Settings:
+    """Settings are validated at the edge: one clear line and exit code 2 when wrong."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        err_console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def run(
+    train: Annotated[
+        bool, typer.Option(help="Train the Rasa model first if its data changed.")
+    ] = True,
+) -> None:
+    """Start the whole system (store, Rasa server, action server) until Ctrl-C."""
+    from sinyal.runtime.launcher import run as run_system
+    from sinyal.runtime.rasa import RuntimeMissing
+    from sinyal.runtime.training import TrainingFailed
+
+    settings = settings_or_exit()
+    try:
+        code = run_system(settings, console, train=train)
+    except (RuntimeMissing, TrainingFailed) as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    raise typer.Exit(code)
+
+
+@app.command()
+def train(
+    force: Annotated[bool, typer.Option(help="Train even if nothing changed.")] = False,
+) -> None:
+    """Train the Rasa model into bot/models/current.tar.gz if its inputs changed."""
+    from sinyal.runtime.rasa import RuntimeMissing
+    from sinyal.runtime.training import TrainingFailed, ensure_model
+
+    settings = settings_or_exit()
+    try:
+        ensure_model(settings, force=force, say=console.print)
+    except (RuntimeMissing, TrainingFailed) as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def doctor() -> None:
+    """Check both runtimes, the database, the model and the ports; say what is wrong."""
+    from sinyal.doctor import Status, diagnose
+
+    settings = settings_or_exit()
+    findings = diagnose(settings)
+    table = Table(title="sinyal doctor")
+    table.add_column("check")
+    table.add_column("status")
+    table.add_column("detail", overflow="fold")
+    colour = {Status.OK: "green", Status.WARN: "yellow", Status.FAIL: "red"}
+    for finding in findings:
+        table.add_row(
+            finding.check, f"[{colour[finding.status]}]{finding.status}[/]", finding.detail
+        )
+    console.print(table)
+    if any(f.status is Status.FAIL for f in findings):
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Migrate the schema forward (to the newest revision by default)."""
+    from sinyal.store import Store
+
+    settings = settings_or_exit()
+    store = Store.from_settings(settings)
+    try:
+        store.upgrade(revision)
+    finally:
+        store.close()
+    console.print(f"database {settings.database.render_as_string()} upgraded to {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="e.g. -1 or base")]) -> None:
+    """Migrate the schema back to REVISION."""
+    from sinyal.store import Store, migrate
+
+    settings = settings_or_exit()
+    store = Store.from_settings(settings)
+    try:
+        migrate.downgrade(store.engine, revision)
+    finally:
+        store.close()
+    console.print(f"database downgraded to {revision}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the schema revision the database is at, and the newest one."""
+    from sinyal.store import Store, migrate
+
+    settings = settings_or_exit()
+    store = Store.from_settings(settings)
+    try:
+        current = migrate.current_revision(store.engine)
+    finally:
+        store.close()
+    console.print(f"current: {current or 'empty database'}  head: {migrate.head_revision()}")
+
+
+if __name__ == "__main__":
+    app()

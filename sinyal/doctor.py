@@ -1,0 +1,176 @@
+"""``sinyal doctor``: check both runtimes, the database, the model and the ports, in plain words."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import requests
+from sqlalchemy.exc import SQLAlchemyError
+
+from sinyal.bootstrap import Environment, engine_environment, rasa_environment
+from sinyal.conversations import HEALTH_CHECK_SENDER
+from sinyal.runtime.rasa import RASA_VERSION
+from sinyal.runtime.training import model_is_current
+from sinyal.settings import Settings
+from sinyal.store import Store
+
+
+class Status(StrEnum):
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "fail"
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    status: Status
+    detail: str
+
+
+def _environment(env: Environment, version_code: str, expected: str) -> Finding:
+    check = f"{env.name} environment"
+    if not env.python.exists():
+        return Finding(check, Status.FAIL, f"{env.venv} is missing: run `make run`")
+    out = subprocess.run(
+        [str(env.python), "-c", version_code], capture_output=True, text=True, check=False
+    )
+    found = out.stdout.strip()
+    if out.returncode != 0 or not found.startswith(expected):
+        return Finding(
+            check, Status.FAIL, f"expected {expected}, found {found or out.stderr[-200:]}"
+        )
+    if not env.is_current():
+        return Finding(check, Status.WARN, f"{found}, but its lock file changed: run `make run`")
+    return Finding(check, Status.OK, f"{found} in {env.venv}")
+
+
+def check_engine(settings: Settings) -> Finding:
+    code = "import sys, sinyal; print('Python %d.%d' % sys.version_info[:2])"
+    env = engine_environment(settings.project_dir)
+    finding = _environment(env, code, "Python 3.")
+    minor = (
+        finding.detail.split("Python 3.")[-1].split()[0] if "Python 3." in finding.detail else ""
+    )
+    if finding.status is Status.OK and minor.isdigit() and int(minor) < 11:
+        return Finding(finding.check, Status.FAIL, f"needs Python >= 3.11, {finding.detail}")
+    return finding
+
+
+def check_rasa(settings: Settings) -> Finding:
+    code = (
+        "import rasa, sys; "
+        "print('rasa %s on Python %d.%d' % ((rasa.__version__,) + sys.version_info[:2]))"
+    )
+    return _environment(rasa_environment(settings.project_dir), code, f"rasa {RASA_VERSION}")
+
+
+def check_database(settings: Settings) -> Finding:
+    where = settings.database.render_as_string()
+    store = Store.from_settings(settings)
+    try:
+        current = store.is_current()
+    except SQLAlchemyError as exc:
+        reason = str(exc.orig if hasattr(exc, "orig") else exc).strip().splitlines()[0]
+        return Finding("database", Status.FAIL, f"cannot reach {where}: {reason}")
+    finally:
+        store.close()
+    if not current:
+        return Finding("database", Status.WARN, f"{where} needs migrating: run `sinyal db upgrade`")
+    return Finding("database", Status.OK, f"{where}, schema at head")
+
+
+def check_model(settings: Settings) -> Finding:
+    if not settings.model_path.exists():
+        return Finding("model", Status.WARN, "not trained yet: `sinyal train` (or `make run`)")
+    if not model_is_current(settings):
+        return Finding("model", Status.WARN, "training data changed since: `sinyal train`")
+    return Finding("model", Status.OK, str(settings.model_path))
+
+
+def _port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _get(url: str) -> requests.Response | None:
+    try:
+        return requests.get(url, timeout=3)
+    except requests.RequestException:
+        return None
+
+
+def check_port(name: str, host: str, port: int, url: str, marker: str) -> Finding:
+    """A free port is fine (not running); a port held by something else is a problem."""
+    if not _port_open(host, port):
+        return Finding(name, Status.OK, f"not running; port {port} is free")
+    response = _get(url)
+    if response is not None and response.ok and marker in response.text:
+        return Finding(name, Status.OK, f"running on port {port}")
+    return Finding(name, Status.FAIL, f"port {port} is taken by another program")
+
+
+def check_actions_reachable(settings: Settings) -> Finding | None:
+    """When both servers run, ask Rasa to execute a custom action: proves Rasa reaches it."""
+    if not (
+        _port_open(settings.host, settings.rasa_port)
+        and _port_open(settings.host, settings.actions_port)
+    ):
+        return None
+    params = {"token": settings.rasa_token.get_secret_value()} if settings.rasa_token else {}
+    url = f"{settings.rasa_url}/conversations/{HEALTH_CHECK_SENDER}/trigger_intent"
+    try:
+        response = requests.post(
+            url, params=params, json={"name": "EXTERNAL_health_check"}, timeout=30
+        )
+    except requests.RequestException as exc:
+        return Finding("rasa -> actions", Status.FAIL, f"Rasa did not answer: {exc}")
+    texts = [m.get("text", "") for m in response.json().get("messages", [])] if response.ok else []
+    if "health check ok" in texts:
+        return Finding(
+            "rasa -> actions", Status.OK, "Rasa ran a custom action on the action server"
+        )
+    return Finding(
+        "rasa -> actions",
+        Status.FAIL,
+        f"Rasa could not run a custom action ({response.status_code})",
+    )
+
+
+CHECKS: list[Callable[[Settings], Finding]] = [
+    check_engine,
+    check_rasa,
+    check_database,
+    check_model,
+]
+
+
+def diagnose(settings: Settings) -> list[Finding]:
+    findings = [check(settings) for check in CHECKS]
+    findings.append(
+        check_port(
+            "rasa server",
+            settings.host,
+            settings.rasa_port,
+            f"{settings.rasa_url}/",
+            "Hello from Rasa",
+        )
+    )
+    findings.append(
+        check_port(
+            "action server",
+            settings.host,
+            settings.actions_port,
+            f"{settings.actions_url}/health",
+            "ok",
+        )
+    )
+    reach = check_actions_reachable(settings)
+    if reach is not None:
+        findings.append(reach)
+    return findings

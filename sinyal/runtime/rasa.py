@@ -1,0 +1,105 @@
+"""How the engine reaches the Rasa runtime, which lives in its own Python 3.10 venv (bot/.venv).
+
+Nothing here imports Rasa: the engine only runs ``bot/.venv/bin/rasa`` as a subprocess and writes
+the YAML files Rasa reads.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sinyal.bootstrap import engine_environment, rasa_environment
+from sinyal.settings import Settings
+
+RASA_VERSION = "3.6.21"
+
+
+class RuntimeMissing(RuntimeError):
+    """An environment or file the system needs is not there; the message says how to get it."""
+
+
+def rasa_executable(settings: Settings) -> Path:
+    return rasa_environment(settings.project_dir).venv / "bin" / "rasa"
+
+
+def engine_python(settings: Settings) -> Path:
+    return engine_environment(settings.project_dir).python
+
+
+def require_runtimes(settings: Settings) -> None:
+    for env in (engine_environment(settings.project_dir), rasa_environment(settings.project_dir)):
+        if not env.python.exists():
+            raise RuntimeMissing(
+                f"the {env.name} environment ({env.venv}) is missing: run `make run` or "
+                "`python3 -m sinyal.bootstrap` from the project root"
+            )
+
+
+def rasa_child_env(settings: Settings) -> dict[str, str]:
+    """Environment for Rasa subprocesses: no telemetry calls home, quieter TensorFlow."""
+    env = dict(os.environ)
+    env.update(
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        PYTHONWARNINGS="ignore",  # see services.rasa_service: pinned runtime, nothing actionable
+        LOG_LEVEL_LIBRARIES="ERROR",
+    )
+    if settings.database.get_backend_name() == "postgresql" and settings.database.password:
+        # endpoints.yml refers to ${SINYAL_TRACKER_DB_PASSWORD}; the file never holds it.
+        env["SINYAL_TRACKER_DB_PASSWORD"] = str(settings.database.password)
+    return env
+
+
+def tracker_store_config(settings: Settings) -> dict[str, Any] | None:
+    """Rasa's SQL tracker store: next to the engine's data, so conversations survive restarts."""
+    if settings.rasa_tracker_store == "memory":
+        return None
+    url = settings.database
+    if url.get_backend_name() == "sqlite":
+        return {"type": "SQL", "dialect": "sqlite", "db": str(settings.data_path / "tracker.db")}
+    config: dict[str, Any] = {
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": url.host or "127.0.0.1",
+        "port": url.port or 5432,
+        "db": url.database,
+        "username": url.username,
+    }
+    if url.password:
+        config["password"] = "${SINYAL_TRACKER_DB_PASSWORD}"
+    return config
+
+
+def lock_store_config(settings: Settings) -> dict[str, Any] | None:
+    """Several Rasa servers need a shared lock store; Redis is the one Rasa Open Source has."""
+    if not settings.redis_url:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(settings.redis_url)
+    db = parts.path.lstrip("/") or "0"
+    return {"type": "redis", "url": parts.hostname, "port": parts.port or 6379, "db": int(db)}
+
+
+def endpoints_config(settings: Settings) -> dict[str, Any]:
+    config: dict[str, Any] = {"action_endpoint": {"url": f"{settings.actions_url}/webhook"}}
+    tracker = tracker_store_config(settings)
+    if tracker:
+        config["tracker_store"] = tracker
+    lock = lock_store_config(settings)
+    if lock:
+        config["lock_store"] = lock
+    return config
+
+
+def write_endpoints(settings: Settings) -> Path:
+    """The endpoints.yml this run's Rasa server uses (bot/endpoints.yml is the dev default)."""
+    path = settings.data_path / "run" / "endpoints.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(endpoints_config(settings), sort_keys=False))
+    return path

@@ -1,0 +1,72 @@
+"""The processes ``sinyal run`` starts, described once so ``run`` and ``doctor`` agree."""
+
+from __future__ import annotations
+
+import os
+
+from sinyal.runtime.rasa import engine_python, rasa_child_env, rasa_executable, write_endpoints
+from sinyal.runtime.supervisor import PythonWarningFilter, ServiceSpec
+from sinyal.settings import Settings
+
+# rasa-sdk 3.21 warns on *every* action call that it "might not be compatible" with a 3.6
+# server, because it compares major.minor versions. The 3.6 server and the 3.21 SDK speak the
+# same action-server protocol (forms, validation and SlotSet were tried in this project's
+# end-to-end tests), so the warning is noise; the sdk's warnings.warn is silenced by message
+# prefix, through the environment so that Sanic's worker processes inherit it.
+SDK_VERSION_WARNING = "Your versions of rasa and rasa_sdk might not be compatible"
+
+
+def actions_service(settings: Settings) -> ServiceSpec:
+    env = dict(os.environ)
+    env["PYTHONWARNINGS"] = f"ignore:{SDK_VERSION_WARNING}:UserWarning"
+    env["SANIC_WORKERS"] = "1"
+    return ServiceSpec(
+        name="actions",
+        argv=[
+            str(engine_python(settings)),
+            "-m",
+            "rasa_sdk",
+            "--actions",
+            "actions",
+            "--port",
+            str(settings.actions_port),
+        ],
+        cwd=settings.project_dir,
+        env=env,
+        health_url=f"{settings.actions_url}/health",
+        start_timeout=120,
+    )
+
+
+def rasa_service(settings: Settings) -> ServiceSpec:
+    argv = [
+        str(rasa_executable(settings)),
+        "run",
+        "--model",
+        str(settings.model_path),
+        "--endpoints",
+        str(write_endpoints(settings)),
+        "--credentials",
+        str(settings.bot_dir / "credentials.yml"),
+        "--interface",
+        settings.host,
+        "--port",
+        str(settings.rasa_port),
+        "--enable-api",
+        "--cors",
+        "*",
+    ]
+    if settings.rasa_token:
+        argv += ["--auth-token", settings.rasa_token.get_secret_value()]
+    return ServiceSpec(
+        name="rasa",
+        argv=argv,
+        cwd=settings.bot_dir,
+        env=rasa_child_env(settings),
+        health_url=f"{settings.rasa_url}/",
+        # Rasa 3.6 pins 2023 libraries that print dozens of deprecation warnings on every start
+        # (some re-enabled after PYTHONWARNINGS is applied); none is actionable for a pinned
+        # runtime, and they bury Rasa's own log lines.
+        hide_line=PythonWarningFilter(),
+        start_timeout=300,
+    )

@@ -1,0 +1,155 @@
+"""Start Sinyal's processes, relay their output with a name prefix, and stop them all cleanly.
+
+Each service runs in its own process group so that one signal stops it with every worker it
+spawned (Sanic forks workers); a service that dies takes the whole system down rather than
+leaving half of it running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+import requests
+
+
+class PythonWarningFilter:
+    """Hides Python ``warnings`` output (header, message continuation, source line).
+
+    Python prints a warning as ``path.py:N: Category: message``, maybe more message lines, then
+    the offending source line indented by two spaces. That much is hidden (at most
+    ``max_lines``); a traceback or a log record that follows is always shown.
+    """
+
+    HEADER = re.compile(r"^\S+\.py:\d+: \w*Warning: ")
+    NEW_BLOCK = re.compile(r"^(Traceback|\d{4}-\d{2}-\d{2}[ T])")
+
+    def __init__(self, max_lines: int = 4) -> None:
+        self.max_lines = max_lines
+        self._hiding = 0
+
+    def __call__(self, line: str) -> bool:
+        if self.HEADER.match(line):
+            self._hiding = self.max_lines
+            return True
+        if self._hiding and not self.NEW_BLOCK.match(line):
+            self._hiding = 0 if line.startswith("  ") else self._hiding - 1
+            return True
+        self._hiding = 0
+        return False
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    argv: list[str]
+    health_url: str
+    cwd: Path | None = None
+    env: dict[str, str] | None = None
+    #: Output lines for which this returns True are not relayed.
+    hide_line: Callable[[str], bool] = lambda _line: False
+    start_timeout: float = 300.0
+
+
+@dataclass
+class RunningService:
+    spec: ServiceSpec
+    process: subprocess.Popen[str]
+    relay: threading.Thread
+
+
+class ServiceFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class Supervisor:
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    services: list[RunningService] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self, spec: ServiceSpec) -> RunningService:
+        process = subprocess.Popen(
+            spec.argv,
+            cwd=spec.cwd,
+            env=spec.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            bufsize=1,
+            start_new_session=True,
+        )
+        relay = threading.Thread(target=self._relay, args=(spec, process), daemon=True)
+        relay.start()
+        running = RunningService(spec, process, relay)
+        self.services.append(running)
+        return running
+
+    def _relay(self, spec: ServiceSpec, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if spec.hide_line(line):
+                continue
+            with self._lock:
+                self.out.write(f"[{spec.name}] {line}")
+                self.out.flush()
+
+    def wait_healthy(self, running: RunningService) -> None:
+        """Poll the health URL until it answers 2xx; fail early if the process exits."""
+        deadline = time.monotonic() + running.spec.start_timeout
+        while time.monotonic() < deadline:
+            code = running.process.poll()
+            if code is not None:
+                raise ServiceFailed(f"{running.spec.name} exited with code {code} while starting")
+            try:
+                if requests.get(running.spec.health_url, timeout=2).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        raise ServiceFailed(
+            f"{running.spec.name} did not answer {running.spec.health_url} "
+            f"within {running.spec.start_timeout:.0f}s"
+        )
+
+    def first_exited(self) -> RunningService | None:
+        return next((s for s in self.services if s.process.poll() is not None), None)
+
+    def wait_until_stopped(self, stop: threading.Event) -> RunningService | None:
+        """Block until ``stop`` is set or a service exits; return the service that exited."""
+        while not stop.wait(0.5):
+            exited = self.first_exited()
+            if exited is not None:
+                return exited
+        return None
+
+    def stop_all(self, timeout: float = 20.0) -> None:
+        """SIGTERM every process group (newest first), then SIGKILL what is left."""
+        for service in reversed(self.services):
+            _signal_group(service.process, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for service in reversed(self.services):
+            try:
+                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(service.process, signal.SIGKILL)
+                service.process.wait()
+        for service in self.services:
+            _signal_group(service.process, signal.SIGKILL)  # stray workers of the group
+            service.relay.join(timeout=2)
+
+
+def _signal_group(process: subprocess.Popen[str], sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, sig)

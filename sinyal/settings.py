@@ -1,0 +1,182 @@
+"""Sinyal's settings: environment variables over an optional YAML file over defaults.
+
+Validated once, at start-up, so that every other module receives a typed ``Settings``. A bad
+value stops start-up with one line naming the setting (``SettingsError``). Secrets are only ever
+read from the environment: a settings file that contains one is refused.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SETTINGS_FILE_ENV = "SINYAL_SETTINGS_FILE"
+DEFAULT_SETTINGS_FILE = "sinyal.yml"
+
+#: Fields that hold secrets; they are accepted from the environment only.
+SECRET_FIELDS = frozenset({"telegram_bot_token", "smtp_password", "rasa_token", "secret_key"})
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; ``str()`` is one line a user can act on."""
+
+
+class YamlFileSource(PydanticBaseSettingsSource):
+    """Reads the optional settings file (``sinyal.yml`` or ``$SINYAL_SETTINGS_FILE``)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path | None) -> None:
+        super().__init__(settings_cls)
+        self.path = path
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        raise NotImplementedError  # __call__ reads the whole file at once
+
+    def __call__(self) -> dict[str, Any]:
+        if self.path is None or not self.path.exists():
+            return {}
+        try:
+            data = yaml.safe_load(self.path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise SettingsError(f"settings file {self.path}: not valid YAML ({exc})") from exc
+        if not isinstance(data, dict):
+            raise SettingsError(f"settings file {self.path}: expected a mapping of settings")
+        secrets = sorted(SECRET_FIELDS & set(data))
+        if secrets:
+            raise SettingsError(
+                f"settings file {self.path}: {', '.join(secrets)} is a secret; set it in the "
+                "environment instead (never in a file that may be committed)"
+            )
+        return data
+
+
+class Settings(BaseSettings):
+    """Every knob of a Sinyal installation. Env vars use the ``SINYAL_`` prefix unless noted."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SINYAL_", extra="forbid", populate_by_name=True, validate_default=True
+    )
+
+    project_dir: Path = PROJECT_DIR
+    data_dir: Path = Field(default=Path("var"), description="runtime files: SQLite, logs, pids")
+    database_url: str = Field(
+        default="",
+        validation_alias=AliasChoices("DATABASE_URL", "SINYAL_DATABASE_URL", "database_url"),
+        description="SQLAlchemy URL; empty means the embedded SQLite file in data_dir",
+    )
+    host: str = "127.0.0.1"
+    rasa_port: int = Field(default=5005, ge=1, le=65535)
+    actions_port: int = Field(default=5055, ge=1, le=65535)
+    rasa_tracker_store: Literal["sql", "memory"] = "sql"
+    redis_url: str | None = Field(
+        default=None, description="Rasa lock store (needed when several Rasa servers run)"
+    )
+    default_language: Literal["en", "id"] = "en"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # Secrets: environment only (see SECRET_FIELDS).
+    telegram_bot_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "SINYAL_TELEGRAM_BOT_TOKEN"),
+    )
+    smtp_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SMTP_PASSWORD", "SINYAL_SMTP_PASSWORD")
+    )
+    rasa_token: SecretStr | None = None
+    secret_key: SecretStr | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, YamlFileSource(settings_cls, settings_file_path()))
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_parses(cls, value: str) -> str:
+        if value:
+            try:
+                url = make_url(value)
+            except ArgumentError as exc:
+                raise ValueError(f"not a database URL: {exc}") from exc
+            if url.get_backend_name() not in {"sqlite", "postgresql"}:
+                raise ValueError("only sqlite:// and postgresql:// databases are supported")
+        return value
+
+    @cached_property
+    def data_path(self) -> Path:
+        path = self.data_dir if self.data_dir.is_absolute() else self.project_dir / self.data_dir
+        return path.resolve()
+
+    @cached_property
+    def database(self) -> URL:
+        """The store's URL; PostgreSQL URLs get the psycopg 3 driver unless one is named."""
+        if not self.database_url:
+            return make_url(f"sqlite:///{self.data_path / 'sinyal.db'}")
+        url = make_url(self.database_url)
+        if url.drivername in {"postgresql", "postgres"}:
+            url = url.set(drivername="postgresql+psycopg")
+        return url
+
+    @property
+    def bot_dir(self) -> Path:
+        return self.project_dir / "bot"
+
+    @property
+    def model_path(self) -> Path:
+        """The trained Rasa model's fixed location (documented in the README)."""
+        return self.bot_dir / "models" / "current.tar.gz"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://{self.host}:{self.actions_port}"
+
+
+def settings_file_path() -> Path | None:
+    explicit = os.environ.get(SETTINGS_FILE_ENV)
+    if explicit:
+        path = Path(explicit)
+        if not path.exists():
+            raise SettingsError(f"{SETTINGS_FILE_ENV}: file {path} does not exist")
+        return path
+    return Path.cwd() / DEFAULT_SETTINGS_FILE
+
+
+def _describe(error: dict[str, Any]) -> str:
+    field = ".".join(str(part) for part in error.get("loc", ())) or "settings"
+    env_name = f"SINYAL_{field.upper()}"
+    given = error.get("input")
+    shown = "" if isinstance(given, dict) or field.lower() in SECRET_FIELDS else f" (got {given!r})"
+    return f"{env_name}: {error.get('msg', 'invalid value')}{shown}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Load and validate settings; raise ``SettingsError`` with a one-line explanation."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        more = len(exc.errors()) - 1
+        suffix = f" (and {more} more)" if more else ""
+        raise SettingsError(f"invalid setting {_describe(dict(first))}{suffix}") from None

@@ -1,0 +1,57 @@
+"""The lead store: SQLAlchemy models, engines and Alembic migrations.
+
+from sinyal.store import Store
+store = Store.from_settings(load_settings())
+with store.transaction() as session:
+    session.add(...)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session, sessionmaker
+
+from sinyal.settings import Settings
+from sinyal.store import migrate
+from sinyal.store.db import create_db_engine, session_factory, transaction
+
+
+@dataclass
+class Store:
+    """One database: an engine plus a session factory, opened from a URL or from settings."""
+
+    engine: Engine
+    sessions: sessionmaker[Session] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sessions = session_factory(self.engine)
+
+    @classmethod
+    def from_url(cls, url: URL | str) -> Store:
+        return cls(create_db_engine(url))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Store:
+        return cls.from_url(settings.database)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with transaction(self.sessions) as session:
+            yield session
+
+    def upgrade(self, revision: str = "head") -> None:
+        migrate.upgrade(self.engine, revision)
+
+    def is_current(self) -> bool:
+        return migrate.is_current(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+__all__ = ["Store"]

@@ -1,0 +1,402 @@
+"""The lead store's tables, in the order data flows through Sinyal.
+
+sources -> companies/job_postings -> triggers -> flows/message_variants -> outreach_messages
+-> conversations -> leads -> consultants/handovers, with ``kpi_events`` as the append-only log
+that KPIs are computed from.
+
+Personal data columns are declared with ``pii_column`` (``info={"pii": True}``) so erasure
+("delete my data") can find every one of them with ``pii_columns()`` instead of a hand-kept list.
+Schema changes go through Alembic migrations (``sinyal/store/migrations``), never ``create_all``.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship, validates
+from sqlalchemy.types import TypeDecorator
+
+# Deterministic constraint names, so migrations behave the same on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both backends (SQLite stores no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; attach a timezone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+BigIntId = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER only
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+def pii_column(*args: Any, **kwargs: Any) -> Any:
+    """A column holding personal data: erased on request, never logged."""
+    kwargs.setdefault("info", {})["pii"] = True
+    return mapped_column(*args, **kwargs)
+
+
+def pii_columns() -> dict[str, list[str]]:
+    """Every personal-data column, by table name."""
+    found: dict[str, list[str]] = {}
+    for table in Base.metadata.sorted_tables:
+        names = [c.name for c in table.columns if c.info.get("pii")]
+        if names:
+            found[table.name] = names
+    return found
+
+
+class LeadStatus(enum.StrEnum):
+    """The bot's verdict on a prospect."""
+
+    QUALIFIED = "qualified"
+    NURTURE = "nurture"
+    DISQUALIFIED = "disqualified"
+
+
+class LeadStage(enum.StrEnum):
+    """Where a lead is in the consultant's pipeline."""
+
+    NEW = "new"
+    CLAIMED = "claimed"
+    CONTACTED = "contacted"
+    MEETING = "meeting"
+    PROPOSAL = "proposal"
+    WON = "won"
+    LOST = "lost"
+
+
+class TriggerStatus(enum.StrEnum):
+    OPEN = "open"
+    STALE = "stale"
+
+
+class EventType(enum.StrEnum):
+    """What ``kpi_events`` records; KPIs are computed from these and nothing else."""
+
+    TRIGGER_CREATED = "trigger_created"
+    OUTREACH_SENT = "sent"
+    CLICKED = "clicked"
+    CHAT_STARTED = "chat_started"
+    QUALIFIED = "qualified"
+    HANDED_OVER = "handed_over"
+    NOTIFIED = "notified"
+    STAGE_CHANGED = "stage_changed"
+    WON = "won"
+    LOST = "lost"
+    DATA_ERASED = "data_erased"
+
+
+def _check_enum(kind: type[enum.StrEnum], field: str, value: str | None) -> str | None:
+    if value is not None and value not in {m.value for m in kind}:
+        allowed = ", ".join(m.value for m in kind)
+        raise ValueError(f"{field}: {value!r} is not one of {allowed}")
+    return value
+
+
+class Company(Base):
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    normalized_name: Mapped[str] = mapped_column(String(300), unique=True)
+    domain: Mapped[str | None] = mapped_column(String(255), index=True)
+    website: Mapped[str | None] = mapped_column(String(500))
+    country: Mapped[str | None] = mapped_column(String(2))
+    city: Mapped[str | None] = mapped_column(String(120))
+    industry: Mapped[str | None] = mapped_column(String(120))
+    size: Mapped[str | None] = mapped_column(String(40))
+    is_client: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    postings: Mapped[list[JobPosting]] = relationship(back_populates="company")
+
+
+class JobPosting(Base):
+    __tablename__ = "job_postings"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_job_postings_open_since", "closed_at", "original_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(60))
+    external_id: Mapped[str] = mapped_column(String(255))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    title: Mapped[str] = mapped_column(String(500))
+    normalized_title: Mapped[str] = mapped_column(String(500))
+    location: Mapped[str | None] = mapped_column(String(300))
+    gender_marker: Mapped[str | None] = mapped_column(String(20))
+    employment_type: Mapped[str | None] = mapped_column(String(60))
+    date_posted: Mapped[date | None] = mapped_column(Date)
+    valid_through: Mapped[date | None] = mapped_column(Date)
+    repost_key: Mapped[str] = mapped_column(String(64), index=True)
+    original_start: Mapped[date] = mapped_column(Date)
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    raw: Mapped[dict[str, Any] | None]
+
+    company: Mapped[Company] = relationship(back_populates="postings")
+
+
+class Flow(Base):
+    """A flow as loaded from ``flows/*.yml``; the YAML file stays the source of truth."""
+
+    __tablename__ = "flows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    definition: Mapped[dict[str, Any]]
+    definition_hash: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    variants: Mapped[list[MessageVariant]] = relationship(back_populates="flow")
+
+
+class MessageVariant(Base):
+    __tablename__ = "message_variants"
+    __table_args__ = (UniqueConstraint("flow_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flow_id: Mapped[int] = mapped_column(ForeignKey("flows.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    call_to_action: Mapped[str | None] = mapped_column(Text)
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    is_control: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    flow: Mapped[Flow] = relationship(back_populates="variants")
+
+
+class Trigger(Base):
+    """One company worth calling for one flow, with the evidence that says so."""
+
+    __tablename__ = "triggers"
+    __table_args__ = (UniqueConstraint("flow_id", "company_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flow_id: Mapped[int] = mapped_column(ForeignKey("flows.id", ondelete="CASCADE"))
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20), default=TriggerStatus.OPEN.value, index=True)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    detected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    evaluated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @validates("status")
+    def _valid_status(self, _key: str, value: str) -> str | None:
+        return _check_enum(TriggerStatus, "trigger.status", value)
+
+
+class OutreachMessage(Base):
+    """One message to one recipient; its unguessable token ties the later chat back to it."""
+
+    __tablename__ = "outreach_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    flow_id: Mapped[int] = mapped_column(ForeignKey("flows.id", ondelete="CASCADE"))
+    variant_id: Mapped[int] = mapped_column(ForeignKey("message_variants.id", ondelete="CASCADE"))
+    trigger_id: Mapped[int | None] = mapped_column(ForeignKey("triggers.id", ondelete="SET NULL"))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(20))
+    recipient_name: Mapped[str | None] = pii_column(String(300))
+    recipient_address: Mapped[str | None] = pii_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class Conversation(Base):
+    """A chat as Rasa sees it (``sender_id``), tied to the outreach message that opened it."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(255), unique=True)
+    channel: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str | None] = mapped_column(String(8))
+    outreach_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outreach_messages.id", ondelete="SET NULL")
+    )
+    entry_context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_active_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Consultant(Base):
+    __tablename__ = "consultants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    industries: Mapped[list[str]] = mapped_column(JSON, default=list)
+    working_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    monthly_target: Mapped[int | None]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Lead(Base):
+    """A prospect the bot qualified. Personal data only with consent; erasable (``erased_at``)."""
+
+    __tablename__ = "leads"
+    __table_args__ = (UniqueConstraint("email", "company_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL"), unique=True
+    )
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"))
+    flow_id: Mapped[int | None] = mapped_column(ForeignKey("flows.id", ondelete="SET NULL"))
+    variant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("message_variants.id", ondelete="SET NULL")
+    )
+    trigger_id: Mapped[int | None] = mapped_column(ForeignKey("triggers.id", ondelete="SET NULL"))
+    outreach_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outreach_messages.id", ondelete="SET NULL")
+    )
+    company_name: Mapped[str | None] = mapped_column(String(300))
+    contact_name: Mapped[str | None] = pii_column(String(300))
+    email: Mapped[str | None] = pii_column(String(320))
+    phone: Mapped[str | None] = pii_column(String(32))
+    preferred_contact_time: Mapped[str | None] = pii_column(String(200))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    status: Mapped[str] = mapped_column(String(20), default=LeadStatus.NURTURE.value, index=True)
+    stage: Mapped[str] = mapped_column(String(20), default=LeadStage.NEW.value, index=True)
+    lost_reason: Mapped[str | None] = mapped_column(String(300))
+    won_value: Mapped[float | None] = mapped_column(Float)
+    consent_given: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_at: Mapped[datetime | None]
+    consultant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultants.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    erased_at: Mapped[datetime | None]
+
+    @validates("status")
+    def _valid_status(self, _key: str, value: str) -> str | None:
+        return _check_enum(LeadStatus, "lead.status", value)
+
+    @validates("stage")
+    def _valid_stage(self, _key: str, value: str) -> str | None:
+        return _check_enum(LeadStage, "lead.stage", value)
+
+
+class Handover(Base):
+    """A lead given to a consultant (or a team chat), and when it was claimed."""
+
+    __tablename__ = "handovers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    consultant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultants.id", ondelete="SET NULL")
+    )
+    reason: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+
+
+class KpiEvent(Base):
+    """Append-only: one row per thing that happened. Holds ids, never personal data.
+
+    (Rasa's own SQL tracker store owns a table called ``events``; this one is ``kpi_events``
+    so both can share a PostgreSQL database.)
+    """
+
+    __tablename__ = "kpi_events"
+    __table_args__ = (Index("ix_kpi_events_type_occurred_at", "type", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    type: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str | None] = mapped_column(String(120))
+    flow_id: Mapped[int | None] = mapped_column(ForeignKey("flows.id", ondelete="SET NULL"))
+    variant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("message_variants.id", ondelete="SET NULL")
+    )
+    trigger_id: Mapped[int | None] = mapped_column(ForeignKey("triggers.id", ondelete="SET NULL"))
+    outreach_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outreach_messages.id", ondelete="SET NULL")
+    )
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL")
+    )
+    lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("leads.id", ondelete="SET NULL"), index=True
+    )
+    consultant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultants.id", ondelete="SET NULL")
+    )
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    @validates("type")
+    def _valid_type(self, _key: str, value: str) -> str | None:
+        return _check_enum(EventType, "kpi_event.type", value)
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or delete a recorded KPI event."""
+
+
+@event.listens_for(KpiEvent, "before_update")
+@event.listens_for(KpiEvent, "before_delete")
+def _refuse_event_changes(_mapper: Mapper[Any], _connection: Any, target: KpiEvent) -> None:
+    raise AppendOnlyError(f"kpi_events is append-only (event {target.id} of type {target.type})")

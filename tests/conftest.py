@@ -1,0 +1,108 @@
+"""Shared fixtures: real databases (SQLite always, PostgreSQL whenever one can be had).
+
+PostgreSQL is the production store, so store tests run against it too. If the server on
+127.0.0.1:5432 is down, the fixture tries to start it the way this machine's services are
+started. Off CI, an unreachable PostgreSQL skips those cases with the reason; on CI (CI=true)
+it fails, so a green CI always means both backends were tested.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
+
+from sinyal.store import Store
+
+POSTGRES_URL = os.environ.get(
+    "SINYAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def _postgres_answers(url: str) -> bool:
+    engine = create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        return True
+    except OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def _start_postgres() -> None:
+    """Start the machine's PostgreSQL cluster if it is installed the Debian way."""
+    if not shutil.which("pg_ctlcluster") or not Path("/etc/postgresql").is_dir():
+        return
+    for version in os.listdir("/etc/postgresql"):
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
+            capture_output=True,
+            check=False,
+            timeout=60,
+        )
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    if not _postgres_answers(POSTGRES_URL):
+        _start_postgres()
+    if not _postgres_answers(POSTGRES_URL):
+        message = f"PostgreSQL not reachable at {make_url(POSTGRES_URL).render_as_string()}"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI must test both backends)")
+        pytest.skip(message)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def postgres_schema_url(postgres_url: str) -> Iterator[URL]:
+    """A URL whose connections live in a fresh, private schema (dropped afterwards)."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> URL:
+    """An empty database on each backend."""
+    if request.param == "sqlite":
+        return make_url(f"sqlite:///{tmp_path / 'sinyal.db'}")
+    return request.getfixturevalue("postgres_schema_url")
+
+
+@pytest.fixture
+def store(database_url: URL) -> Iterator[Store]:
+    """A store migrated to head, on each backend."""
+    store = Store.from_url(database_url)
+    store.upgrade()
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No SINYAL_* or DATABASE_URL from the caller's shell, and a cwd without sinyal.yml."""
+    for name in list(os.environ):
+        if name.startswith("SINYAL_") or name in {"DATABASE_URL", "TELEGRAM_BOT_TOKEN"}:
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

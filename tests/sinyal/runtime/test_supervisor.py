@@ -1,0 +1,109 @@
+"""The supervisor with real child processes: an HTTP server that itself spawns a worker."""
+
+import io
+import os
+import socket
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from sinyal.runtime.supervisor import PythonWarningFilter, ServiceFailed, ServiceSpec, Supervisor
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+SERVER = textwrap.dedent(
+    """
+    import http.server, subprocess, sys, os
+    worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    open(sys.argv[2], "w").write(str(worker.pid))
+    print("noise: hide me", flush=True)
+    print("serving", flush=True)
+    handler = http.server.SimpleHTTPRequestHandler
+    http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), handler).serve_forever()
+    """
+)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie still answers kill(0); check its state.
+    status = Path(f"/proc/{pid}/stat")
+    return status.exists() and status.read_text().split()[2] != "Z"
+
+
+def test_start_relay_and_stop_the_whole_process_group(tmp_path: Path) -> None:
+    port, pid_file = free_port(), tmp_path / "worker.pid"
+    out = io.StringIO()
+    supervisor = Supervisor(out=out)
+    spec = ServiceSpec(
+        name="web",
+        argv=[sys.executable, "-c", SERVER, str(port), str(pid_file)],
+        health_url=f"http://127.0.0.1:{port}/",
+        cwd=tmp_path,
+        hide_line=lambda line: line.startswith("noise"),
+        start_timeout=30,
+    )
+    running = supervisor.start(spec)
+    supervisor.wait_healthy(running)
+    worker = int(pid_file.read_text())
+    assert alive(worker)
+    supervisor.stop_all(timeout=10)
+    assert running.process.returncode is not None
+    deadline = time.monotonic() + 5
+    while alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(worker), "the service's own child must be stopped with it"
+    assert "[web] serving" in out.getvalue()
+    assert "noise" not in out.getvalue()
+
+
+def test_a_service_that_dies_while_starting_is_reported() -> None:
+    supervisor = Supervisor(out=io.StringIO())
+    spec = ServiceSpec(
+        name="broken",
+        argv=[sys.executable, "-c", "import sys; sys.exit(3)"],
+        health_url=f"http://127.0.0.1:{free_port()}/",
+        start_timeout=30,
+    )
+    with pytest.raises(ServiceFailed, match="broken exited with code 3"):
+        supervisor.wait_healthy(supervisor.start(spec))
+    supervisor.stop_all()
+
+
+def test_wait_until_stopped_returns_the_service_that_exited() -> None:
+    supervisor = Supervisor(out=io.StringIO())
+    spec = ServiceSpec(
+        name="short", argv=[sys.executable, "-c", "import time; time.sleep(0.5)"], health_url="x"
+    )
+    running = supervisor.start(spec)
+    assert supervisor.wait_until_stopped(threading.Event()) is running
+    supervisor.stop_all()
+
+
+def test_python_warning_filter_hides_warnings_but_not_what_follows() -> None:
+    hide = PythonWarningFilter()
+    lines = [
+        "/x/pkg_resources/__init__.py:3117: DeprecationWarning: Deprecated call to `ns`.\n",
+        "Implementing implicit namespace packages is preferred.\n",
+        "  declare_namespace(pkg)\n",
+        "2026-11-23 INFO root - Starting Rasa server\n",
+        "/x/y.py:1: UserWarning: short\n",
+        "Traceback (most recent call last):\n",
+        '  File "a.py", line 1\n',
+        "ValueError: boom\n",
+        "ValueError: boom again\n",
+    ]
+    shown = [line for line in lines if not hide(line)]
+    assert shown == [lines[3], *lines[5:]]

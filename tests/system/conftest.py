@@ -1,0 +1,182 @@
+"""The whole system as `make run` starts it: `sinyal run` in a subprocess, real Rasa and actions.
+
+Each backend gets its own running system (module scope) with its own ports and data directory,
+so these tests never touch a developer's `var/` or a running `make run`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, make_url
+
+from sinyal.runtime.training import ensure_model
+from sinyal.settings import Settings, load_settings
+
+SINYAL = Path(sys.executable).with_name("sinyal")
+READY_LINE = "Press Ctrl-C to stop."
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """Train once per session if the bot's data changed (the same call `sinyal run` makes)."""
+    settings = load_settings()
+    ensure_model(settings)
+    return settings.model_path
+
+
+@dataclass
+class RunningSystem:
+    process: subprocess.Popen[str]
+    settings: Settings
+    env: dict[str, str]
+    output: list[str] = field(default_factory=list)
+
+    @property
+    def rest_url(self) -> str:
+        return f"{self.settings.rasa_url}/webhooks/rest/webhook"
+
+    def wait_for(self, needle: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(needle in line for line in self.output):
+                return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.5)
+        tail = "".join(self.output[-40:])
+        raise AssertionError(f"`sinyal run` never printed {needle!r}; last output:\n{tail}")
+
+    def stop(self, timeout: float = 60) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=timeout)
+
+
+def start_system(tmp: Path, extra_env: dict[str, str]) -> RunningSystem:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SINYAL_")}
+    env.pop("DATABASE_URL", None)
+    env.update(
+        SINYAL_DATA_DIR=str(tmp / "var"),
+        SINYAL_RASA_PORT=str(free_port()),
+        SINYAL_ACTIONS_PORT=str(free_port()),
+        COLUMNS="200",
+    )
+    env.update(extra_env)
+    settings = Settings(
+        data_dir=Path(env["SINYAL_DATA_DIR"]),
+        rasa_port=int(env["SINYAL_RASA_PORT"]),
+        actions_port=int(env["SINYAL_ACTIONS_PORT"]),
+        database_url=env.get("DATABASE_URL", ""),
+        redis_url=env.get("SINYAL_REDIS_URL"),
+    )
+    process = subprocess.Popen(
+        [str(SINYAL), "run", "--no-train"],
+        env=env,
+        cwd=tmp,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    )
+    system = RunningSystem(process, settings, env)
+
+    def collect() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            system.output.append(line)
+
+    threading.Thread(target=collect, daemon=True).start()
+    return system
+
+
+@pytest.fixture(scope="module")
+def postgres_database(postgres_url: str) -> Iterator[URL]:
+    """A whole fresh PostgreSQL database: Rasa's tracker store and the lead store share it."""
+    name = f"sinyal_sys_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(postgres_url).set(database=name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = os.environ.get("SINYAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        if shutil.which("redis-server"):
+            subprocess.run(
+                [
+                    "redis-server",
+                    "--daemonize",
+                    "yes",
+                    "--bind",
+                    "127.0.0.1",
+                    "--port",
+                    "6379",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ],
+                capture_output=True,
+                check=False,
+            )
+            time.sleep(1)
+        try:
+            client.ping()
+        except redis.ConnectionError:
+            if os.environ.get("CI"):
+                pytest.fail(f"Redis not reachable at {url}")
+            pytest.skip(f"Redis not reachable at {url}")
+    return url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def system(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, trained_model: Path
+) -> Iterator[RunningSystem]:
+    extra: dict[str, str] = {}
+    if request.param == "postgresql":
+        database = request.getfixturevalue("postgres_database")
+        extra["DATABASE_URL"] = database.render_as_string(hide_password=False)
+        extra["SINYAL_REDIS_URL"] = request.getfixturevalue("redis_url")
+    running = start_system(tmp_path_factory.mktemp(f"system-{request.param}"), extra)
+    try:
+        running.wait_for(READY_LINE, timeout=400)
+        yield running
+    finally:
+        running.stop()

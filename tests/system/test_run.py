@@ -1,0 +1,93 @@
+"""`sinyal run` end to end, on SQLite and on PostgreSQL (+ Redis lock store)."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+
+import pytest
+import requests
+from sqlalchemy import select, text
+
+from sinyal.store import Store
+from sinyal.store.models import Conversation, KpiEvent
+from tests.system.conftest import SINYAL, RunningSystem, port_is_free
+
+pytestmark = pytest.mark.slow
+
+
+def say(system: RunningSystem, sender: str, message: str, **metadata: object) -> list[str]:
+    response = requests.post(
+        system.rest_url,
+        json={"sender": sender, "message": message, "metadata": metadata},
+        timeout=60,
+    )
+    response.raise_for_status()
+    return [m.get("text", "") for m in response.json()]
+
+
+def test_greeting_uses_the_entry_link_context_and_is_stored(system: RunningSystem) -> None:
+    sender = f"web-{uuid.uuid4().hex[:8]}"
+    replies = say(
+        system, sender, "hello", company="Acme Logistik GmbH", role="Lagerleiter", language="en"
+    )
+    assert len(replies) == 1
+    assert "Acme Logistik GmbH" in replies[0] and "Lagerleiter" in replies[0]
+    store = Store.from_settings(system.settings)
+    try:
+        with store.transaction() as s:
+            conversation = s.scalars(
+                select(Conversation).where(Conversation.sender_id == sender)
+            ).one()
+            assert conversation.entry_context["company"] == "Acme Logistik GmbH"
+            events = s.scalars(
+                select(KpiEvent.type).where(KpiEvent.conversation_id == conversation.id)
+            ).all()
+            assert events == ["chat_started"]
+    finally:
+        store.close()
+
+
+def test_bahasa_indonesia_entry_gets_indonesian_replies(system: RunningSystem) -> None:
+    sender = f"tg-{uuid.uuid4().hex[:8]}"
+    assert "Saya asisten Sinyal" in say(system, sender, "selamat pagi", language="id")[0]
+    assert say(system, sender, "terima kasih banyak") == ["Sama-sama!"]
+
+
+def test_tracker_store_keeps_the_conversation(system: RunningSystem) -> None:
+    """Rasa's SQL tracker store (SQLite file or the PostgreSQL database) holds the events."""
+    sender = f"web-{uuid.uuid4().hex[:8]}"
+    say(system, sender, "hi")
+    if system.settings.database.get_backend_name() == "sqlite":
+        tracker_store = Store.from_url(f"sqlite:///{system.settings.data_path / 'tracker.db'}")
+    else:
+        tracker_store = Store.from_settings(system.settings)
+    try:
+        with tracker_store.engine.connect() as conn:
+            rows = (
+                conn.execute(
+                    text("select type_name from events where sender_id = :s"), {"s": sender}
+                )
+                .scalars()
+                .all()
+            )
+    finally:
+        tracker_store.close()
+    assert "user" in rows and "bot" in rows
+
+
+def test_doctor_sees_rasa_reach_the_action_server(system: RunningSystem) -> None:
+    done = subprocess.run(
+        [str(SINYAL), "doctor"], env=system.env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "rasa -> actions" in done.stdout
+    assert "Rasa ran a custom action on the action server" in done.stdout
+
+
+def test_ctrl_c_stops_every_service(system: RunningSystem) -> None:
+    assert system.stop() == 0
+    assert any("all services stopped" in line for line in system.output)
+    assert port_is_free(system.settings.rasa_port)
+    assert port_is_free(system.settings.actions_port)
+    assert not any("might not be compatible" in line for line in system.output)
