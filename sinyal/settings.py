@@ -165,6 +165,8 @@ def settings_file_path() -> Path | None:
 
 def _describe(error: dict[str, Any]) -> str:
     field = ".".join(str(part) for part in error.get("loc", ())) or "settings"
+    if error.get("type") == "extra_forbidden":  # only the settings file can add unknown keys
+        return f"{field!r} is not a known setting (settings file {settings_file_path()})"
     env_name = f"SINYAL_{field.upper()}"
     given = error.get("input")
     shown = "" if isinstance(given, dict) or field.lower() in SECRET_FIELDS else f" (got {given!r})"

@@ -20,6 +20,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
+from sinyal.runtime.training import ensure_model
+from sinyal.settings import load_settings
 from sinyal.store import Store
 
 POSTGRES_URL = os.environ.get(
@@ -106,3 +108,11 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """Train once per session if the bot's data changed (the same call `sinyal run` makes)."""
+    settings = load_settings()
+    ensure_model(settings)
+    return settings.model_path

@@ -66,7 +66,7 @@ def test_secret_from_env_is_hidden_in_repr(
 
 def test_unknown_key_in_settings_file_is_named(clean_env: Path) -> None:
     (clean_env / "sinyal.yml").write_text("rasa_prot: 6000\n")
-    with pytest.raises(SettingsError, match="rasa_prot"):
+    with pytest.raises(SettingsError, match="'rasa_prot' is not a known setting"):
         load_settings()
 
 

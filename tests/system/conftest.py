@@ -24,8 +24,7 @@ import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
-from sinyal.runtime.training import ensure_model
-from sinyal.settings import Settings, load_settings
+from sinyal.settings import Settings
 
 SINYAL = Path(sys.executable).with_name("sinyal")
 READY_LINE = "Press Ctrl-C to stop."
@@ -40,14 +39,6 @@ def free_port() -> int:
 def port_is_free(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) != 0
-
-
-@pytest.fixture(scope="session")
-def trained_model() -> Path:
-    """Train once per session if the bot's data changed (the same call `sinyal run` makes)."""
-    settings = load_settings()
-    ensure_model(settings)
-    return settings.model_path
 
 
 @dataclass

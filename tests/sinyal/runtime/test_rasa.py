@@ -1,0 +1,46 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sinyal.runtime.rasa import rasa_child_env, write_endpoints
+from sinyal.settings import load_settings
+
+
+def test_embedded_defaults_put_the_tracker_store_next_to_the_data(clean_env: Path) -> None:
+    settings = load_settings(data_dir=clean_env / "var", actions_port=6055)
+    config = yaml.safe_load(write_endpoints(settings).read_text())
+    assert config["action_endpoint"] == {"url": "http://127.0.0.1:6055/webhook"}
+    assert config["tracker_store"] == {
+        "type": "SQL",
+        "dialect": "sqlite",
+        "db": str(clean_env / "var" / "tracker.db"),
+    }
+    assert "lock_store" not in config
+
+
+def test_production_uses_postgres_tracker_and_redis_locks_without_writing_the_password(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://sinyal:s3cret@db.example:5433/leads")
+    monkeypatch.setenv("SINYAL_REDIS_URL", "redis://cache.example:6380/2")
+    settings = load_settings(data_dir=clean_env / "var")
+    path = write_endpoints(settings)
+    config = yaml.safe_load(path.read_text())
+    assert config["tracker_store"] == {
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": "db.example",
+        "port": 5433,
+        "db": "leads",
+        "username": "sinyal",
+        "password": "${SINYAL_TRACKER_DB_PASSWORD}",
+    }
+    assert config["lock_store"] == {"type": "redis", "url": "cache.example", "port": 6380, "db": 2}
+    assert "s3cret" not in path.read_text()
+    assert rasa_child_env(settings)["SINYAL_TRACKER_DB_PASSWORD"] == "s3cret"
+
+
+def test_memory_tracker_store_can_be_chosen(clean_env: Path) -> None:
+    settings = load_settings(data_dir=clean_env / "var", rasa_tracker_store="memory")
+    assert "tracker_store" not in yaml.safe_load(write_endpoints(settings).read_text())
