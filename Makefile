@@ -11,9 +11,10 @@ setup:
 run: setup
 	@$(SINYAL) run
 
-# The full suite: lint, types, then every test (including the slow Rasa ones).
+# The full suite: lint, types, train (with Rasa's progress shown here rather than captured by
+# pytest), then every test including the slow Rasa ones.
 # pytest exits 5 when it collected nothing; that must fail, never pass silently.
-test: setup lint
+test: setup lint train
 	@$(VENV)/bin/pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc

@@ -179,7 +179,7 @@ def setup_engine(engine: Environment) -> None:
         run([python, "-m", "venv", engine.venv])
     uv = ensure_uv(engine)
     say(f"[1/2] installing the engine's locked dependencies from {engine.lock.name}")
-    run([uv, "pip", "sync", "--quiet", engine.lock], env=uv_env(engine.venv))
+    run([uv, "pip", "sync", engine.lock], env=uv_env(engine.venv))
     run([uv, "pip", "install", "--quiet", "--no-deps", "-e", PROJECT_DIR], env=uv_env(engine.venv))
     engine.mark_current()
 
