@@ -5,26 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from sinyal.settings import Settings, SettingsError, load_settings
+from sinyal.commands import console, err_console, settings_or_exit
+from sinyal.commands import scrape as scrape_commands
+from sinyal.commands import triggers as trigger_commands
 
 app = typer.Typer(help="Sinyal: buying signals to qualified leads.", no_args_is_help=True)
 db_app = typer.Typer(help="The lead store's schema (Alembic migrations).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-
-console = Console()
-err_console = Console(stderr=True)
-
-
-def settings_or_exit() -> Settings:
-    """Settings are validated at the edge: one clear line and exit code 2 when wrong."""
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        err_console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
-        raise typer.Exit(2) from None
+app.add_typer(scrape_commands.app, name="scrape")
+app.add_typer(trigger_commands.app, name="triggers")
 
 
 @app.command()

@@ -84,6 +84,16 @@ class Settings(BaseSettings):
         default=None, description="Rasa lock store (needed when several Rasa servers run)"
     )
     default_language: Literal["en", "id"] = "en"
+    flows_dir: Path = Field(default=Path("flows"), description="one YAML file per outreach flow")
+
+    # Scraping: politeness and re-post detection.
+    scrape_contact_url: str = "https://example.invalid/sinyal-bot"
+    scrape_requests_per_second: float = Field(default=1.0, gt=0, le=50)
+    scrape_timeout: float = Field(default=15.0, gt=0, le=300)
+    scrape_retries: int = Field(default=3, ge=0, le=10)
+    scrape_max_pages: int = Field(default=1000, ge=1)
+    repost_window_days: int = Field(default=60, ge=0, le=730)
+    demo_site_port: int = Field(default=8800, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # Secrets: environment only (see SECRET_FIELDS).
@@ -134,6 +144,14 @@ class Settings(BaseSettings):
         if url.drivername in {"postgresql", "postgres"}:
             url = url.set(drivername="postgresql+psycopg")
         return url
+
+    @property
+    def flows_path(self) -> Path:
+        return self.flows_dir if self.flows_dir.is_absolute() else self.project_dir / self.flows_dir
+
+    @property
+    def demo_site_url(self) -> str:
+        return f"http://{self.host}:{self.demo_site_port}"
 
     @property
     def bot_dir(self) -> Path:

@@ -45,3 +45,20 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work is committed on success and rolled back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+def insert_ignoring_conflicts(
+    session: Session, model: type[Any], rows: list[dict[str, Any]], conflict_columns: list[str]
+) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING, so concurrent writers of the same key both succeed."""
+    if not rows:
+        return
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    if session.get_bind().dialect.name == "postgresql":
+        statement: Any = postgresql.insert(model).on_conflict_do_nothing(
+            index_elements=conflict_columns
+        )
+    else:
+        statement = sqlite.insert(model).on_conflict_do_nothing(index_elements=conflict_columns)
+    session.execute(statement, rows)

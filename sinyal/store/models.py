@@ -25,6 +25,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -184,9 +185,44 @@ class JobPosting(Base):
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+    #: Complete scans of its source in a row that did not list it; closed at 2.
+    missed_scans: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Hash of the fields a source reports, so an unchanged posting costs no UPDATE.
+    content_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
     raw: Mapped[dict[str, Any] | None]
 
     company: Mapped[Company] = relationship(back_populates="postings")
+
+
+class ScrapeRun(Base):
+    """One ``sinyal scrape run``: what it fetched and changed, kept for operators and KPIs."""
+
+    __tablename__ = "scrape_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flow_name: Mapped[str | None] = mapped_column(String(120))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class HttpCacheEntry(Base):
+    """The last 200 response per URL with its validators, for conditional requests.
+
+    Kept in the database rather than on one machine's disk, so any scraper process can send
+    If-None-Match / If-Modified-Since for a page another one fetched.
+    """
+
+    __tablename__ = "http_cache"
+
+    url_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Flow(Base):

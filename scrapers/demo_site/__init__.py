@@ -1,0 +1,1 @@
+"""The demo job site: the fixture sites the tests scrape, served for `make run` as well."""

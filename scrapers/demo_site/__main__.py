@@ -1,0 +1,3 @@
+from scrapers.demo_site.server import main
+
+main()

@@ -1,0 +1,266 @@
+"""The one HTTP client every source uses: polite, robust, and cheap on unchanged pages.
+
+* robots.txt is honoured (Protego: Google's rules, wildcards, Crawl-delay); a disallowed URL
+  raises ``RobotsDisallowed`` and is counted, never fetched.
+* per-host rate limit (default 1 request/s, or the host's Crawl-delay if longer).
+* timeouts, and retries with exponential backoff on connection errors, 429 and 5xx, honouring
+  Retry-After (urllib3's ``Retry``), capped so a hostile header cannot stall a run.
+* conditional requests: the ETag / Last-Modified of each page are kept in a ``ValidatorCache``
+  (the store's ``http_cache`` table in production), so an unchanged page costs a 304.
+* an identifying User-Agent with a contact URL, and a cap on pages per run.
+* bodies decoded with the declared charset, else the page's own ``<meta charset>``, else a guess.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import requests
+from bs4.dammit import UnicodeDammit
+from protego import Protego
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    user_agent: str = "SinyalBot/0.1 (+https://example.invalid/sinyal-bot)"
+    requests_per_second: float = 1.0
+    timeout: float = 15.0
+    retries: int = 3
+    backoff_factor: float = 0.5
+    max_retry_after: float = 60.0
+    max_pages: int = 1000
+
+
+class FetchError(Exception):
+    """A URL could not be fetched; ``str()`` names the URL and the reason."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+class RobotsDisallowed(FetchError):
+    pass
+
+
+class PageCapReached(FetchError):
+    pass
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    etag: str | None
+    last_modified: str | None
+    content: bytes
+    content_type: str | None
+
+
+class ValidatorCache(Protocol):
+    """Where the last 200 response of each URL is kept, to revalidate with a conditional GET."""
+
+    def get(self, url: str) -> CachedPage | None: ...
+
+    def put(self, url: str, page: CachedPage) -> None: ...
+
+
+@dataclass
+class MemoryValidatorCache:
+    pages: dict[str, CachedPage] = field(default_factory=dict)
+
+    def get(self, url: str) -> CachedPage | None:
+        return self.pages.get(url)
+
+    def put(self, url: str, page: CachedPage) -> None:
+        self.pages[url] = page
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str
+    status: int
+    content: bytes
+    content_type: str | None
+    not_modified: bool = False
+
+    @property
+    def text(self) -> str:
+        return decode(self.content, self.content_type)
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.text)
+        except ValueError as exc:
+            raise FetchError(self.url, f"not valid JSON ({exc})") from None
+
+
+def decode(content: bytes, content_type: str | None) -> str:
+    """Bytes to text: the header's charset, else what the document declares, else a guess."""
+    declared = None
+    if content_type and "charset=" in content_type.lower():
+        declared = content_type.lower().split("charset=")[-1].split(";")[0].strip(" \"'")
+    dammit = UnicodeDammit(
+        content,
+        known_definite_encodings=[declared] if declared else [],
+        is_html=bool(content_type and "html" in content_type.lower()),
+    )
+    return dammit.unicode_markup or content.decode("utf-8", errors="replace")
+
+
+class BoundedRetry(Retry):
+    """urllib3's Retry, but a Retry-After longer than ``max_retry_after`` is cut to it."""
+
+    max_retry_after: float = 60.0
+
+    def get_retry_after(self, response: Any) -> float | None:
+        value = super().get_retry_after(response)
+        return None if value is None else min(value, self.max_retry_after)
+
+    def new(self, **kw: Any) -> BoundedRetry:
+        retry: BoundedRetry = super().new(**kw)
+        retry.max_retry_after = self.max_retry_after
+        return retry
+
+
+@dataclass
+class FetchStats:
+    requests: int = 0
+    not_modified: int = 0
+    skipped_by_robots: int = 0
+
+
+class HostThrottle:
+    """Spaces requests to each host at least ``interval`` seconds apart (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._next_slot: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, host: str, interval: float) -> None:
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next_slot.get(host, now))
+            self._next_slot[host] = slot + interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+class Fetcher:
+    """``fetcher.get(url)`` -> ``Page``; raises ``FetchError`` (and subclasses) on failure."""
+
+    def __init__(
+        self,
+        policy: FetchPolicy | None = None,
+        cache: ValidatorCache | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.policy = policy or FetchPolicy()
+        self.cache: ValidatorCache = cache if cache is not None else MemoryValidatorCache()
+        self.stats = FetchStats()
+        self._robots: dict[str, Protego | None] = {}
+        self._throttle = HostThrottle()
+        self.session = session or self._make_session()
+
+    def _make_session(self) -> requests.Session:
+        retry = BoundedRetry(
+            total=self.policy.retries,
+            connect=self.policy.retries,
+            read=self.policy.retries,
+            status=self.policy.retries,
+            backoff_factor=self.policy.backoff_factor,
+            status_forcelist=(429, 500, 502, 503, 504),
+            allowed_methods=frozenset({"GET", "HEAD"}),
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        retry.max_retry_after = self.policy.max_retry_after
+        session = requests.Session()
+        adapter = HTTPAdapter(max_retries=retry)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.headers["User-Agent"] = self.policy.user_agent
+        return session
+
+    def get(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Page:
+        full_url = requests.Request("GET", url, params=params).prepare().url or url
+        robots = self._robots_for(full_url)
+        if robots is not None and not robots.can_fetch(full_url, self.policy.user_agent):
+            self.stats.skipped_by_robots += 1
+            raise RobotsDisallowed(full_url, "disallowed by robots.txt")
+        request_headers = dict(headers or {})
+        cached = self.cache.get(full_url)
+        if cached is not None:
+            if cached.etag:
+                request_headers["If-None-Match"] = cached.etag
+            if cached.last_modified:
+                request_headers["If-Modified-Since"] = cached.last_modified
+        response = self._request(full_url, request_headers, robots)
+        if response.status_code == 304 and cached is not None:
+            self.stats.not_modified += 1
+            return Page(full_url, 304, cached.content, cached.content_type, not_modified=True)
+        if response.status_code >= 400:
+            raise FetchError(full_url, f"HTTP {response.status_code}")
+        page = Page(
+            full_url, response.status_code, response.content, response.headers.get("Content-Type")
+        )
+        etag, modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
+        if etag or modified:
+            self.cache.put(full_url, CachedPage(etag, modified, page.content, page.content_type))
+        return page
+
+    def _request(
+        self, url: str, headers: dict[str, str], robots: Protego | None
+    ) -> requests.Response:
+        if self.stats.requests >= self.policy.max_pages:
+            raise PageCapReached(url, f"page cap of {self.policy.max_pages} per run reached")
+        self.stats.requests += 1
+        host = urlsplit(url).netloc
+        interval = 1.0 / self.policy.requests_per_second if self.policy.requests_per_second else 0
+        if robots is not None:
+            interval = max(interval, robots.crawl_delay(self.policy.user_agent) or 0)
+        self._throttle.wait(host, interval)
+        try:
+            return self.session.get(url, headers=headers, timeout=self.policy.timeout)
+        except requests.exceptions.RetryError as exc:
+            raise FetchError(url, f"gave up after {self.policy.retries} retries ({exc})") from None
+        except requests.RequestException as exc:
+            raise FetchError(url, f"{type(exc).__name__}: {_short(exc)}") from None
+
+    def _robots_for(self, url: str) -> Protego | None:
+        """Parsed robots.txt per origin, fetched once; a missing one allows everything."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._robots:
+            self._robots[origin] = None
+            try:
+                response = self._request(f"{origin}/robots.txt", {}, None)
+            except PageCapReached:
+                raise
+            except FetchError:
+                return None  # unreachable robots.txt: the page fetch itself will report the host
+            if response.status_code == 200:
+                self._robots[origin] = Protego.parse(
+                    decode(response.content, response.headers.get("Content-Type"))
+                )
+            elif response.status_code in (401, 403):
+                self._robots[origin] = Protego.parse("User-agent: *\nDisallow: /")
+        return self._robots[origin]
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) < 200 else text[:200] + "..."

@@ -1,0 +1,249 @@
+"""The item pipeline: normalise postings and upsert them, idempotently and in bulk.
+
+Per source and scan:
+* a posting seen before with the same content only gets ``last_seen`` (one UPDATE per chunk);
+* a changed one is updated; a new one is inserted with its company;
+* a new posting whose company + normalised title + location (``repost_key``) was seen within the
+  re-post window keeps that chain's earliest start, so re-posting does not reset the clock;
+* after a *complete* scan, postings it did not list get ``missed_scans + 1``, and are closed at
+  two in a row. A failed or partial scan closes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from scrapers.items import PostingItem
+from scrapers.normalize import normalize_company, repost_key
+from sinyal.store import Store
+from sinyal.store.db import insert_ignoring_conflicts
+from sinyal.store.models import Company, JobPosting
+
+CHUNK = 1000
+CLOSE_AFTER_MISSED_SCANS = 2
+
+
+@dataclass
+class IngestCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, other: IngestCounts) -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+@dataclass(frozen=True)
+class _Known:
+    id: int
+    content_hash: str
+    original_start: date
+    closed: bool
+
+
+def content_hash(item: PostingItem) -> str:
+    fields = (
+        item.title, item.company, item.location, item.date_posted, item.valid_through,
+        item.url, item.employment_type,
+    )  # fmt: skip
+    return hashlib.sha256(
+        "\x1f".join("" if f is None else str(f) for f in fields).encode()
+    ).hexdigest()
+
+
+def _chunks(items: Iterable[PostingItem], size: int) -> Iterator[list[PostingItem]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class PostingPipeline:
+    """Writes one source's scan into the store. Safe to run from several processes."""
+
+    def __init__(self, store: Store, repost_window_days: int = 60) -> None:
+        self.store = store
+        self.repost_window = timedelta(days=repost_window_days)
+
+    def ingest(
+        self, source_key: str, items: Iterable[PostingItem], scanned_at: datetime
+    ) -> IngestCounts:
+        counts = IngestCounts()
+        with self.store.transaction() as session:
+            known = self._known(session, source_key)
+            companies = dict(
+                session.execute(select(Company.normalized_name, Company.id)).tuples().all()
+            )
+        for chunk in _chunks(items, CHUNK):
+            with self.store.transaction() as session:
+                counts.add(
+                    self._ingest_chunk(session, source_key, chunk, scanned_at, known, companies)
+                )
+        return counts
+
+    def close_missing(self, source_key: str, scan_started: datetime) -> int:
+        """After a complete scan: count a miss for every open posting it did not list."""
+        with self.store.transaction() as session:
+            open_here = (JobPosting.source == source_key) & JobPosting.closed_at.is_(None)
+            session.execute(
+                update(JobPosting)
+                .where(open_here & (JobPosting.last_seen < scan_started))
+                .values(missed_scans=JobPosting.missed_scans + 1)
+            )
+            closed = session.execute(
+                update(JobPosting)
+                .where(open_here & (JobPosting.missed_scans >= CLOSE_AFTER_MISSED_SCANS))
+                .values(closed_at=scan_started)
+            )
+            return int(closed.rowcount or 0)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _known(session: Session, source_key: str) -> dict[str, _Known]:
+        rows = session.execute(
+            select(
+                JobPosting.external_id,
+                JobPosting.id,
+                JobPosting.content_hash,
+                JobPosting.original_start,
+                JobPosting.closed_at,
+            ).where(JobPosting.source == source_key)
+        )
+        return {
+            ext: _Known(id_, h, start, closed is not None) for ext, id_, h, start, closed in rows
+        }
+
+    def _ingest_chunk(
+        self,
+        session: Session,
+        source_key: str,
+        chunk: list[PostingItem],
+        scanned_at: datetime,
+        known: dict[str, _Known],
+        companies: dict[str, int],
+    ) -> IngestCounts:
+        latest = {item.external_id: item for item in chunk}  # a feed listing an id twice
+        self._ensure_companies(session, latest.values(), companies)
+        seen_ids: list[int] = []
+        changed: list[dict[str, Any]] = []
+        new: list[PostingItem] = []
+        for item in latest.values():
+            previous = known.get(item.external_id)
+            digest = content_hash(item)
+            if previous is None:
+                new.append(item)
+            elif previous.content_hash == digest and not previous.closed:
+                seen_ids.append(previous.id)
+            else:
+                row = self._row(item, digest, scanned_at, companies)
+                row["original_start"] = min(previous.original_start, row["original_start"])
+                row["id"] = previous.id
+                changed.append(row)
+                known[item.external_id] = _Known(previous.id, digest, row["original_start"], False)
+        if seen_ids:
+            session.execute(
+                update(JobPosting)
+                .where(JobPosting.id.in_(seen_ids))
+                .values(last_seen=scanned_at, missed_scans=0)
+            )
+        if changed:
+            self._update_changed(session, changed)
+        if new:
+            self._insert_new(session, source_key, new, scanned_at, companies, known)
+        return IngestCounts(new=len(new), updated=len(changed), unchanged=len(seen_ids))
+
+    @staticmethod
+    def _ensure_companies(
+        session: Session, items: Iterable[PostingItem], companies: dict[str, int]
+    ) -> None:
+        missing: dict[str, dict[str, str]] = {}
+        for item in items:
+            key = normalize_company(item.company)
+            if key not in companies:
+                missing.setdefault(key, {"name": item.company, "normalized_name": key})
+        if not missing:
+            return
+        insert_ignoring_conflicts(session, Company, list(missing.values()), ["normalized_name"])
+        rows = session.execute(
+            select(Company.normalized_name, Company.id).where(Company.normalized_name.in_(missing))
+        )
+        companies.update(rows.tuples().all())
+
+    @staticmethod
+    def _row(
+        item: PostingItem, digest: str, scanned_at: datetime, companies: dict[str, int]
+    ) -> dict[str, Any]:
+        first_seen_day = scanned_at.date()
+        start = min(item.date_posted, first_seen_day) if item.date_posted else first_seen_day
+        return {
+            "company_id": companies[normalize_company(item.company)],
+            "url": item.url,
+            "title": item.title[:500],
+            "normalized_title": item.normalized_title[:500],
+            "location": (item.location or None) and item.location[:300],
+            "gender_marker": item.gender_marker,
+            "employment_type": (item.employment_type or None) and item.employment_type[:60],
+            "date_posted": item.date_posted,
+            "valid_through": item.valid_through,
+            "repost_key": repost_key(item.company, item.title, item.location),
+            "original_start": start,
+            "last_seen": scanned_at,
+            "missed_scans": 0,
+            "closed_at": None,
+            "content_hash": digest,
+        }
+
+    @staticmethod
+    def _update_changed(session: Session, rows: list[dict[str, Any]]) -> None:
+        session.execute(update(JobPosting), rows)  # ORM bulk UPDATE by primary key
+
+    def _insert_new(
+        self,
+        session: Session,
+        source_key: str,
+        items: list[PostingItem],
+        scanned_at: datetime,
+        companies: dict[str, int],
+        known: dict[str, _Known],
+    ) -> None:
+        rows = []
+        for item in items:
+            row = self._row(item, content_hash(item), scanned_at, companies)
+            row.update(source=source_key, external_id=item.external_id[:255], first_seen=scanned_at)
+            rows.append(row)
+        chains = self._repost_starts(session, {r["repost_key"] for r in rows}, scanned_at)
+        for row in rows:
+            earlier = chains.get(row["repost_key"])
+            if earlier is not None and earlier < row["original_start"]:
+                row["original_start"] = earlier
+        session.execute(insert(JobPosting), rows)
+        inserted = session.execute(
+            select(JobPosting.external_id, JobPosting.id).where(
+                JobPosting.source == source_key,
+                JobPosting.external_id.in_([r["external_id"] for r in rows]),
+            )
+        )
+        starts = {r["external_id"]: (r["content_hash"], r["original_start"]) for r in rows}
+        for ext, id_ in inserted:
+            digest, start = starts[ext]
+            known[ext] = _Known(id_, digest, start, False)
+
+    def _repost_starts(
+        self, session: Session, keys: set[str], scanned_at: datetime
+    ) -> dict[str, date]:
+        """The earliest start of each re-post chain seen within the window."""
+        window_start = scanned_at - self.repost_window
+        rows = session.execute(
+            select(JobPosting.repost_key, func.min(JobPosting.original_start))
+            .where(JobPosting.repost_key.in_(keys), JobPosting.last_seen >= window_start)
+            .group_by(JobPosting.repost_key)
+        )
+        return dict(rows.tuples().all())

@@ -1,0 +1,53 @@
+"""Ashby posting API: ``GET {base_url}/posting-api/job-board/{board}``; date is ``publishedAt``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapers.fetcher import Fetcher, FetchError
+from scrapers.items import PostingItem, clean_text, parse_date
+from scrapers.sources.base import ScanIncomplete, ScanResult, Source, SourceConfig, required
+
+
+class AshbyConfig(SourceConfig):
+    board: str
+    base_url: str = "https://api.ashbyhq.com"
+
+
+class AshbySource(Source):
+    kind = "ashby"
+    Config = AshbyConfig
+    config: AshbyConfig
+
+    @property
+    def key(self) -> str:
+        return f"ashby:{self.config.board}"
+
+    def scan(self, fetcher: Fetcher) -> ScanResult:
+        url = f"{self.config.base_url.rstrip('/')}/posting-api/job-board/{self.config.board}"
+        try:
+            data = fetcher.get(url).json()
+        except FetchError as exc:
+            raise ScanIncomplete(str(exc)) from exc
+        if not isinstance(data, dict) or not isinstance(data.get("jobs"), list):
+            raise ScanIncomplete(f"{url}: no 'jobs' list in the response")
+        for job in data["jobs"]:
+            if isinstance(job, dict) and job.get("isListed") is False:
+                continue
+            try:
+                yield self._item(job)
+            except (KeyError, TypeError, ValueError) as exc:
+                yield self.error(url, f"job {job!r:.80}: {exc!r}")
+
+    def _item(self, job: dict[str, Any]) -> PostingItem:
+        return PostingItem(
+            source=self.kind,
+            source_key=self.key,
+            external_id=str(required(job, "id")),
+            title=clean_text(required(job, "title")) or "",
+            company=self.config.company or self.config.board,
+            location=clean_text(job.get("location")),
+            date_posted=parse_date(job.get("publishedAt")),
+            url=job.get("jobUrl"),
+            employment_type=clean_text(job.get("employmentType")),
+        )

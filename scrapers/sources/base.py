@@ -1,0 +1,70 @@
+"""What a source is: a configured thing that, given the shared fetcher, yields postings.
+
+Sources never touch the store; the pipeline does. A record a source cannot parse is yielded as
+an ``ItemError`` so the rest of the batch goes on; a failure that makes the listing incomplete
+(the feed is down, a page in the middle is missing) raises ``ScanIncomplete``, so nothing is
+closed on the strength of a partial scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from scrapers.fetcher import Fetcher
+from scrapers.items import ItemError, PostingItem
+
+ScanResult = Iterator[PostingItem | ItemError]
+
+
+class ScanIncomplete(Exception):
+    """The source could not list all its postings this time (the cause is chained)."""
+
+
+class SourceConfig(BaseModel):
+    """Common to every source. Subclasses add their own fields; unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str
+    company: str | None = None
+
+
+class Source:
+    """Base class: subclasses set ``kind`` and ``Config`` and implement ``scan``."""
+
+    kind: ClassVar[str]
+    Config: ClassVar[type[SourceConfig]]
+
+    def __init__(self, config: SourceConfig) -> None:
+        self.config = config
+
+    @property
+    def key(self) -> str:
+        """Identifies this configured source across runs (postings are closed per key)."""
+        raise NotImplementedError
+
+    def scan(self, fetcher: Fetcher) -> ScanResult:
+        raise NotImplementedError
+
+    def error(self, url: str | None, message: str) -> ItemError:
+        return ItemError(self.key, url, message)
+
+
+def first(data: dict[str, Any], *keys: str) -> Any:
+    """The first present, non-empty value among ``keys`` (vendors rename fields over time)."""
+    for key in keys:
+        value = data.get(key)
+        if value not in (None, "", [], {}):
+            return value
+    return None
+
+
+def required(data: dict[str, Any], key: str) -> Any:
+    """``data[key]``, refusing a missing or empty value (``null`` ids are common in bad feeds)."""
+    value = data.get(key)
+    if value in (None, ""):
+        raise ValueError(f"missing {key!r}")
+    return value

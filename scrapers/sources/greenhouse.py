@@ -1,0 +1,63 @@
+"""Greenhouse job board API: ``GET {base_url}/v1/boards/{board}/jobs?content=true``.
+
+The posting date is ``first_published``; ``updated_at`` moves on every edit and would reset
+the clock, so it is only a fallback when ``first_published`` is absent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapers.fetcher import Fetcher, FetchError
+from scrapers.items import PostingItem, clean_text, parse_date
+from scrapers.sources.base import (
+    ScanIncomplete,
+    ScanResult,
+    Source,
+    SourceConfig,
+    first,
+    required,
+)
+
+
+class GreenhouseConfig(SourceConfig):
+    board: str
+    base_url: str = "https://boards-api.greenhouse.io"
+
+
+class GreenhouseSource(Source):
+    kind = "greenhouse"
+    Config = GreenhouseConfig
+    config: GreenhouseConfig
+
+    @property
+    def key(self) -> str:
+        return f"greenhouse:{self.config.board}"
+
+    def scan(self, fetcher: Fetcher) -> ScanResult:
+        base = f"{self.config.base_url.rstrip('/')}/v1/boards/{self.config.board}"
+        try:
+            data = fetcher.get(f"{base}/jobs", params={"content": "true"}).json()
+            company = self.config.company or fetcher.get(base).json().get("name")
+        except FetchError as exc:
+            raise ScanIncomplete(str(exc)) from exc
+        if not isinstance(data, dict) or not isinstance(data.get("jobs"), list):
+            raise ScanIncomplete(f"{base}/jobs: no 'jobs' list in the response")
+        for job in data["jobs"]:
+            try:
+                yield self._item(job, company or self.config.board)
+            except (KeyError, TypeError, ValueError) as exc:
+                yield self.error(f"{base}/jobs", f"job {job!r:.80}: {exc!r}")
+
+    def _item(self, job: dict[str, Any], company: str) -> PostingItem:
+        location = job.get("location") or {}
+        return PostingItem(
+            source=self.kind,
+            source_key=self.key,
+            external_id=str(required(job, "id")),
+            title=clean_text(required(job, "title")) or "",
+            company=company,
+            location=clean_text(location.get("name") if isinstance(location, dict) else location),
+            date_posted=parse_date(first(job, "first_published", "updated_at")),
+            url=job.get("absolute_url"),
+        )

@@ -1,0 +1,136 @@
+"""Career sites without structured data: CSS selectors declared in the flow's YAML.
+
+- type: html
+  company: Contoh Teknologi
+  list_url: https://karir.contoh.co.id/lowongan
+  item: "li.job"                       # one element per posting on the list page
+  fields:                              # selectors inside the item
+    title: "h3"
+    location: ".city"
+    url: "a@href"                      # "selector@attribute" reads an attribute
+    date_posted: "time@datetime"
+  next_page: "a.next@href"             # pagination (optional)
+  detail:                              # selectors on the posting's own page (optional)
+    date_posted: "meta[itemprop=datePosted]@content"
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+from urllib.parse import urljoin
+
+from bs4 import BeautifulSoup, Tag
+from pydantic import Field, field_validator
+
+from scrapers.fetcher import Fetcher, FetchError
+from scrapers.items import ItemError, PostingItem, clean_text, parse_date
+from scrapers.sources.base import ScanIncomplete, ScanResult, Source, SourceConfig
+
+FIELDS = (
+    "title",
+    "company",
+    "location",
+    "url",
+    "date_posted",
+    "valid_through",
+    "employment_type",
+    "external_id",
+)
+
+
+def select(root: Tag, spec: str) -> str | None:
+    """``"css"`` -> the element's text; ``"css@attr"`` -> the attribute; ``"@attr"`` -> on root."""
+    selector, _, attribute = spec.partition("@")
+    element = root.select_one(selector) if selector.strip() else root
+    if element is None:
+        return None
+    if attribute:
+        value = element.get(attribute)
+        return " ".join(value) if isinstance(value, list) else value
+    return element.get_text(" ", strip=True)
+
+
+class HtmlConfig(SourceConfig):
+    list_url: str
+    item: str
+    fields: dict[str, str]
+    next_page: str | None = None
+    detail: dict[str, str] = Field(default_factory=dict)
+    max_list_pages: int = 50
+
+    @field_validator("fields", "detail")
+    @classmethod
+    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(FIELDS))
+        if unknown:
+            raise ValueError(f"unknown field(s) {', '.join(unknown)}; known: {', '.join(FIELDS)}")
+        return value
+
+    @field_validator("fields")
+    @classmethod
+    def _title_required(cls, value: dict[str, str]) -> dict[str, str]:
+        if "title" not in value:
+            raise ValueError("a 'title' selector is required")
+        return value
+
+
+class HtmlSource(Source):
+    kind = "html"
+    Config = HtmlConfig
+    config: HtmlConfig
+
+    @property
+    def key(self) -> str:
+        return f"html:{self.config.list_url}"
+
+    def scan(self, fetcher: Fetcher) -> ScanResult:
+        url: str | None = self.config.list_url
+        seen_pages: set[str] = set()
+        while url and url not in seen_pages and len(seen_pages) < self.config.max_list_pages:
+            seen_pages.add(url)
+            try:
+                page = fetcher.get(url)
+            except FetchError as exc:
+                raise ScanIncomplete(str(exc)) from exc
+            soup = BeautifulSoup(page.text, "lxml")
+            for element in soup.select(self.config.item):
+                yield self._item(element, page.url, fetcher)
+            next_href = select(soup, self.config.next_page) if self.config.next_page else None
+            url = urljoin(page.url, next_href) if next_href else None
+
+    def _item(self, element: Tag, page_url: str, fetcher: Fetcher) -> PostingItem | ItemError:
+        values: dict[str, Any] = {
+            name: select(element, spec) for name, spec in self.config.fields.items()
+        }
+        if values.get("url"):
+            values["url"] = urljoin(page_url, values["url"])
+        if self.config.detail and values.get("url"):
+            try:
+                detail = BeautifulSoup(fetcher.get(values["url"]).text, "lxml")
+            except FetchError as exc:
+                return self.error(values["url"], f"detail page: {exc.reason}")
+            for name, spec in self.config.detail.items():
+                values[name] = select(detail, spec) or values.get(name)
+        title = clean_text(values.get("title"))
+        company = clean_text(values.get("company")) or self.config.company
+        if not title or not company:
+            return self.error(page_url, f"posting without {'title' if not title else 'company'}")
+        location = clean_text(values.get("location"))
+        external_id = (
+            values.get("external_id")
+            or values.get("url")
+            or hashlib.sha256(f"{company}|{title}|{location}".encode()).hexdigest()[:32]
+        )
+        return PostingItem(
+            source=self.kind,
+            source_key=self.key,
+            external_id=str(external_id),
+            title=title,
+            company=company,
+            location=location,
+            date_posted=parse_date(values.get("date_posted")),
+            valid_through=parse_date(values.get("valid_through")),
+            url=values.get("url"),
+            employment_type=clean_text(values.get("employment_type")),
+        )

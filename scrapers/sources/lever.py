@@ -1,0 +1,62 @@
+"""Lever postings API: ``GET {base_url}/v0/postings/{site}?mode=json&skip=&limit=``.
+
+``createdAt`` (epoch milliseconds) is when the posting was created.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapers.fetcher import Fetcher, FetchError
+from scrapers.items import PostingItem, clean_text, parse_date
+from scrapers.sources.base import ScanIncomplete, ScanResult, Source, SourceConfig, required
+
+
+class LeverConfig(SourceConfig):
+    site: str
+    base_url: str = "https://api.lever.co"
+    page_size: int = 100
+
+
+class LeverSource(Source):
+    kind = "lever"
+    Config = LeverConfig
+    config: LeverConfig
+
+    @property
+    def key(self) -> str:
+        return f"lever:{self.config.site}"
+
+    def scan(self, fetcher: Fetcher) -> ScanResult:
+        url = f"{self.config.base_url.rstrip('/')}/v0/postings/{self.config.site}"
+        skip = 0
+        while True:
+            params = {"mode": "json", "skip": skip, "limit": self.config.page_size}
+            try:
+                batch = fetcher.get(url, params=params).json()
+            except FetchError as exc:
+                raise ScanIncomplete(str(exc)) from exc
+            if not isinstance(batch, list):
+                raise ScanIncomplete(f"{url}: expected a list of postings")
+            for posting in batch:
+                try:
+                    yield self._item(posting)
+                except (KeyError, TypeError, ValueError) as exc:
+                    yield self.error(url, f"posting {posting!r:.80}: {exc!r}")
+            if len(batch) < self.config.page_size:
+                return
+            skip += len(batch)
+
+    def _item(self, posting: dict[str, Any]) -> PostingItem:
+        categories = posting.get("categories") or {}
+        return PostingItem(
+            source=self.kind,
+            source_key=self.key,
+            external_id=str(required(posting, "id")),
+            title=clean_text(required(posting, "text")) or "",
+            company=self.config.company or self.config.site,
+            location=clean_text(categories.get("location")),
+            date_posted=parse_date(posting.get("createdAt")),
+            url=posting.get("hostedUrl"),
+            employment_type=clean_text(categories.get("commitment")),
+        )

@@ -1,0 +1,66 @@
+"""Recruitee careers API: ``GET {base_url}/api/offers/`` (base is ``https://{company}.recruitee.com``).
+
+The date is ``published_at`` (``created_at`` as a fallback); offers not ``published`` are skipped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapers.fetcher import Fetcher, FetchError
+from scrapers.items import PostingItem, clean_text, parse_date
+from scrapers.sources.base import (
+    ScanIncomplete,
+    ScanResult,
+    Source,
+    SourceConfig,
+    first,
+    required,
+)
+
+
+class RecruiteeConfig(SourceConfig):
+    base_url: str
+
+
+class RecruiteeSource(Source):
+    kind = "recruitee"
+    Config = RecruiteeConfig
+    config: RecruiteeConfig
+
+    @property
+    def key(self) -> str:
+        return f"recruitee:{self.config.base_url.rstrip('/')}"
+
+    def scan(self, fetcher: Fetcher) -> ScanResult:
+        url = f"{self.config.base_url.rstrip('/')}/api/offers/"
+        try:
+            data = fetcher.get(url).json()
+        except FetchError as exc:
+            raise ScanIncomplete(str(exc)) from exc
+        if not isinstance(data, dict) or not isinstance(data.get("offers"), list):
+            raise ScanIncomplete(f"{url}: no 'offers' list in the response")
+        for offer in data["offers"]:
+            if isinstance(offer, dict) and offer.get("status", "published") != "published":
+                continue
+            try:
+                yield self._item(offer)
+            except (KeyError, TypeError, ValueError) as exc:
+                yield self.error(url, f"offer {offer!r:.80}: {exc!r}")
+
+    def _item(self, offer: dict[str, Any]) -> PostingItem:
+        location = first(offer, "location") or ", ".join(
+            str(v) for v in (offer.get("city"), offer.get("country")) if v
+        )
+        return PostingItem(
+            source=self.kind,
+            source_key=self.key,
+            external_id=str(required(offer, "id")),
+            title=clean_text(required(offer, "title")) or "",
+            company=self.config.company or clean_text(offer.get("company_name")) or "",
+            location=clean_text(location),
+            date_posted=parse_date(first(offer, "published_at", "created_at")),
+            valid_through=parse_date(offer.get("close_at")),
+            url=first(offer, "careers_url", "careers_apply_url"),
+            employment_type=clean_text(offer.get("employment_type_code")),
+        )

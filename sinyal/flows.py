@@ -1,0 +1,135 @@
+"""Flow definitions: ``flows/*.yml``, one outreach flow per file, validated on load.
+
+Errors name the file, the line and the field (``flows/x.yml:12: trigger.min_open_days: ...``).
+Values may refer to the environment as ``${VAR}`` or ``${VAR:-default}``, so base URLs can point
+at a local demo site in tests and at the real vendors in production.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from scrapers.sources import Source, SourceConfigError, build_source
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class FlowError(ValueError):
+    """A flow file is invalid; ``str()`` is ``file:line: field: problem``."""
+
+
+class TriggerRule(BaseModel):
+    """When a company is worth calling for this flow."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_open_days: int = Field(default=90, ge=1, le=3650)
+    use_occupation_thresholds: bool = True
+    title_include: list[str] = Field(default_factory=list)
+    title_exclude: list[str] = Field(default_factory=list)
+    locations: list[str] = Field(default_factory=list)
+    marker_required: bool = False
+    min_postings: int = Field(default=1, ge=1)
+    exclude_companies: list[str] = Field(default_factory=list)
+
+
+class FlowDefinition(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,119}$")
+    description: str = ""
+    sources: list[dict[str, Any]] = Field(default_factory=list)
+    trigger: TriggerRule = Field(default_factory=TriggerRule)
+
+    @field_validator("sources")
+    @classmethod
+    def _sources_build(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for number, config in enumerate(value):
+            try:
+                build_source(config)
+            except SourceConfigError as exc:
+                raise ValueError(f"sources[{number}]: {exc}") from None
+        return value
+
+    def build_sources(self) -> list[Source]:
+        return [build_source(config) for config in self.sources]
+
+    @property
+    def definition_hash(self) -> str:
+        return hashlib.sha256(json.dumps(self.model_dump(), sort_keys=True).encode()).hexdigest()
+
+
+def expand_env(value: Any) -> Any:
+    if isinstance(value, str):
+        return _ENV_REF.sub(lambda m: os.environ.get(m.group(1)) or (m.group(2) or ""), value)
+    if isinstance(value, list):
+        return [expand_env(v) for v in value]
+    if isinstance(value, dict):
+        return {k: expand_env(v) for k, v in value.items()}
+    return value
+
+
+def _line_of(node: yaml.Node | None, path: tuple[Any, ...]) -> int | None:
+    """The 1-based line of the YAML node at ``path`` (as deep as the document goes)."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == part), None)
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
+            match = node.value[part]
+        else:
+            match = None
+        if match is None:
+            break
+        node, line = match, match.start_mark.line + 1
+    return line
+
+
+def load_flow(path: Path) -> FlowDefinition:
+    try:
+        text = path.read_text(encoding="utf-8")
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FlowError(f"{path}: cannot read ({exc})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise FlowError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(data, dict):
+        raise FlowError(f"{path}:1: a flow file must be a mapping of fields")
+    try:
+        return FlowDefinition.model_validate(expand_env(data))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = tuple(error["loc"])
+        field = ".".join(str(p) for p in loc) or "flow"
+        message = error["msg"].removeprefix("Value error, ")
+        raise FlowError(f"{path}:{_line_of(node, loc) or 1}: {field}: {message}") from None
+
+
+def load_flows(directory: Path) -> list[FlowDefinition]:
+    """Every ``*.yml`` flow in ``directory``, sorted by name; names must be unique."""
+    flows = [load_flow(p) for p in sorted(directory.glob("*.yml"))]
+    names = [f.name for f in flows]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise FlowError(f"{directory}: flow name(s) used twice: {', '.join(duplicates)}")
+    return flows
+
+
+def find_flow(directory: Path, name: str) -> FlowDefinition:
+    for flow in load_flows(directory):
+        if flow.name == name:
+            return flow
+    raise FlowError(f"no flow named {name!r} in {directory}")
