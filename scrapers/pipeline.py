@@ -81,7 +81,7 @@ class PostingPipeline:
         with self.store.transaction() as session:
             known = self._known(session, source_key)
             companies = dict(
-                session.execute(select(Company.normalized_name, Company.id)).tuples().all()
+                session.execute(select(Company.normalized_name, Company.id)).all()
             )
         for chunk in _chunks(items, CHUNK):
             with self.store.transaction() as session:
@@ -175,7 +175,7 @@ class PostingPipeline:
         rows = session.execute(
             select(Company.normalized_name, Company.id).where(Company.normalized_name.in_(missing))
         )
-        companies.update(rows.tuples().all())
+        companies.update(rows.all())
 
     @staticmethod
     def _row(
@@ -246,4 +246,4 @@ class PostingPipeline:
             .where(JobPosting.repost_key.in_(keys), JobPosting.last_seen >= window_start)
             .group_by(JobPosting.repost_key)
         )
-        return dict(rows.tuples().all())
+        return dict(rows.all())

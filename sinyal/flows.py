@@ -12,10 +12,10 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from scrapers.sources import Source, SourceConfigError, build_source
 
@@ -24,6 +24,14 @@ _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 class FlowError(ValueError):
     """A flow file is invalid; ``str()`` is ``file:line: field: problem``."""
+
+
+def _buildable_source(config: dict[str, Any]) -> dict[str, Any]:
+    try:
+        build_source(config)
+    except SourceConfigError as exc:
+        raise ValueError(str(exc)) from None
+    return config
 
 
 class TriggerRule(BaseModel):
@@ -46,18 +54,10 @@ class FlowDefinition(BaseModel):
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,119}$")
     description: str = ""
-    sources: list[dict[str, Any]] = Field(default_factory=list)
+    sources: list[Annotated[dict[str, Any], AfterValidator(_buildable_source)]] = Field(
+        default_factory=list
+    )
     trigger: TriggerRule = Field(default_factory=TriggerRule)
-
-    @field_validator("sources")
-    @classmethod
-    def _sources_build(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        for number, config in enumerate(value):
-            try:
-                build_source(config)
-            except SourceConfigError as exc:
-                raise ValueError(f"sources[{number}]: {exc}") from None
-        return value
 
     def build_sources(self) -> list[Source]:
         return [build_source(config) for config in self.sources]
@@ -78,20 +78,21 @@ def expand_env(value: Any) -> Any:
 
 
 def _line_of(node: yaml.Node | None, path: tuple[Any, ...]) -> int | None:
-    """The 1-based line of the YAML node at ``path`` (as deep as the document goes)."""
+    """The 1-based line of the field at ``path`` (its key's line; as deep as the file goes)."""
     line = node.start_mark.line + 1 if node is not None else None
     for part in path:
         if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if k.value == part), None)
+            pair = next(((k, v) for k, v in node.value if k.value == part), None)
+            if pair is None:
+                break
+            line, node = pair[0].start_mark.line + 1, pair[1]
         elif (
             isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
         ):
-            match = node.value[part]
+            node = node.value[part]
+            line = node.start_mark.line + 1
         else:
-            match = None
-        if match is None:
             break
-        node, line = match, match.start_mark.line + 1
     return line
 
 

@@ -110,7 +110,7 @@ def detect(session: Session, rule: TriggerRule, as_of: date) -> list[Candidate]:
             Company.is_client.is_(False),
         )
         .order_by(JobPosting.original_start)
-    ).tuples()
+    ).all()
     candidates: dict[int, Candidate] = {}
     for posting, company in rows:
         if company.normalized_name in excluded or not _matches(posting, rule):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
+from scrapers.demo_site.server import DemoSiteServer
 from sinyal.runtime.training import ensure_model
 from sinyal.settings import load_settings
 from sinyal.store import Store
@@ -116,3 +118,14 @@ def trained_model() -> Path:
     settings = load_settings()
     ensure_model(settings)
     return settings.model_path
+
+
+@pytest.fixture
+def demo_site() -> Iterator[DemoSiteServer]:
+    """The demo job site on a free loopback port, with fresh per-path hit counters."""
+    server = DemoSiteServer(("127.0.0.1", 0))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()

@@ -6,7 +6,8 @@ Every file has an ETag and Last-Modified and answers conditional requests with 3
 
 Under ``/test/`` are behaviours for the fetcher's tests, counted per server instance:
 ``/test/retry-after`` (429 with Retry-After: 1, then 200), ``/test/flaky`` (500, then 200),
-``/test/slow`` (answers after 3 s), ``/test/hits`` (how many requests each path got, as JSON).
+``/test/slow`` (answers after 3 s), ``/test/hits`` (requests per path, as JSON) and
+``/test/headers`` (the request's headers, as JSON).
 """
 
 from __future__ import annotations
@@ -133,6 +134,10 @@ def _slow(handler: DemoSiteHandler, hits: int) -> None:
     _ok_json(handler, {"ok": True})
 
 
+def _headers(handler: DemoSiteHandler, hits: int) -> None:
+    _ok_json(handler, dict(handler.headers.items()))
+
+
 def _hits(handler: DemoSiteHandler, hits: int) -> None:
     with handler.server.lock:
         _ok_json(handler, dict(handler.server.hits))
@@ -143,6 +148,7 @@ TEST_ROUTES = {
     "/test/flaky": _flaky,
     "/test/slow": _slow,
     "/test/hits": _hits,
+    "/test/headers": _headers,
 }
 
 

@@ -1,0 +1,68 @@
+from pathlib import Path
+
+import pytest
+
+from sinyal.flows import FlowError, expand_env, load_flow, load_flows
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, text: str, name: str = "flow.yml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_shipped_flows_load() -> None:
+    flows = load_flows(PROJECT / "flows")
+    assert "long-open-demo" in {f.name for f in flows}
+    demo = next(f for f in flows if f.name == "long-open-demo")
+    assert len(demo.build_sources()) == 9
+    assert demo.trigger.min_open_days == 90
+
+
+def test_error_names_file_line_and_field(tmp_path: Path) -> None:
+    path = write(tmp_path, "name: demo\ntrigger:\n  min_open_days: -5\n")
+    with pytest.raises(FlowError) as caught:
+        load_flow(path)
+    assert str(caught.value).startswith(f"{path}:3: trigger.min_open_days: ")
+
+
+def test_unknown_field_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "name: demo\n\ntriger:\n  min_open_days: 5\n")
+    with pytest.raises(FlowError, match=r"flow\.yml:3: triger: Extra inputs are not permitted"):
+        load_flow(path)
+
+
+def test_bad_source_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path, "name: demo\nsources:\n  - type: greenhouse\n    base_url: x\n")
+    with pytest.raises(
+        FlowError, match=r":3: sources\.0: greenhouse source: board: Field required"
+    ):
+        load_flow(path)
+
+
+def test_invalid_yaml_gives_the_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "name: demo\nsources: [\n  - : :\n")
+    with pytest.raises(FlowError, match=r"flow\.yml:\d+: not valid YAML"):
+        load_flow(path)
+
+
+def test_flow_must_be_a_mapping(tmp_path: Path) -> None:
+    with pytest.raises(FlowError, match="must be a mapping"):
+        load_flow(write(tmp_path, "- just a list\n"))
+
+
+def test_duplicate_flow_names(tmp_path: Path) -> None:
+    write(tmp_path, "name: same\n", "a.yml")
+    write(tmp_path, "name: same\n", "b.yml")
+    with pytest.raises(FlowError, match="used twice: same"):
+        load_flows(tmp_path)
+
+
+def test_environment_references_expand(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SITE", "http://127.0.0.1:9999")
+    monkeypatch.delenv("UNSET_VAR", raising=False)
+    assert expand_env({"a": ["${SITE}/x", "${UNSET_VAR:-fallback}", 3]}) == {
+        "a": ["http://127.0.0.1:9999/x", "fallback", 3]
+    }
