@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 # Letters that appear inside gender markers: m(ännlich)/w(eiblich)/d(ivers), m/f/x, and
 # German "i" (inter) and "x"; separators are /, |, comma or whitespace.
@@ -43,6 +44,7 @@ LEGAL_FORMS = {
 }  # fmt: skip
 
 
+@lru_cache(maxsize=65536)
 def gender_marker(title: str) -> str | None:
     """The normalised gender marker in ``title`` (e.g. ``"m/w/d"``, ``"all genders"``), or None."""
     match = _SLASHED.search(title) or _BARE.search(title)
@@ -67,6 +69,8 @@ def strip_gender_marker(title: str) -> str:
 
 def _fold(text: str) -> str:
     """Lower case, German sharp s and umlauts folded, accents dropped."""
+    if text.isascii():
+        return text.lower()
     text = text.lower().replace("ß", "ss")
     for umlaut, folded in (("ä", "ae"), ("ö", "oe"), ("ü", "ue")):
         text = text.replace(umlaut, folded)
@@ -78,6 +82,7 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9+#]+(?:\.[a-z0-9]+)*", _fold(text))
 
 
+@lru_cache(maxsize=65536)
 def normalize_title(title: str) -> str:
     """Marker, seniority noise, gender suffixes and punctuation removed: a matching key."""
     words = _words(strip_gender_marker(title))
@@ -86,12 +91,14 @@ def normalize_title(title: str) -> str:
     return " ".join(kept) or " ".join(words)
 
 
+@lru_cache(maxsize=65536)
 def normalize_company(name: str) -> str:
     words = [w.strip(".") for w in _words(name)]
     kept = [w for w in words if w not in LEGAL_FORMS and w not in {"und", "and", "&"}]
     return " ".join(kept) or " ".join(words)
 
 
+@lru_cache(maxsize=65536)
 def normalize_location(location: str | None) -> str:
     if not location:
         return ""

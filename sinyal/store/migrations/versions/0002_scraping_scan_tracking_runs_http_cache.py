@@ -45,10 +45,20 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("content_hash", sa.String(length=64), server_default="", nullable=False)
         )
+        batch_op.drop_index("ix_job_postings_open_since")
+        batch_op.create_index(
+            "ix_job_postings_open_since",
+            ["closed_at", "original_start", "company_id"],
+            unique=False,
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("job_postings", schema=None) as batch_op:
+        batch_op.drop_index("ix_job_postings_open_since")
+        batch_op.create_index(
+            "ix_job_postings_open_since", ["closed_at", "original_start"], unique=False
+        )
         batch_op.drop_column("content_hash")
         batch_op.drop_column("missed_scans")
 

@@ -1,0 +1,216 @@
+"""Posting ingest and long-open lookup, each next to a baseline measured in the same run.
+
+1. Ingest N postings (default 100,000) from local JSON-lines files into SQLite through the full
+   pipeline (parse, normalise, company resolution, re-post detection, upsert), next to a bare
+   ``sqlite3`` executemany of the same rows into a table with the same columns.
+   Aim: pipeline within 5x of the bare insert.
+2. Re-scan the same files (nothing changed). Aim: at most 20% of the first ingest.
+3. Find all long-open postings among M (default 1,000,000) through the index the trigger
+   detection uses, next to the same query forced to scan the table (``NOT INDEXED``).
+   Aim: under one second.
+
+    .venv/bin/python benchmarks/ingest_postings.py [--postings 100000] [--lookup-rows 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sqlite3
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from scrapers.items import PostingItem, parse_date
+from scrapers.pipeline import PostingPipeline
+from sinyal.store import Store
+
+TITLES = [
+    "Senior Java-Entwickler (m/w/d)", "Pflegefachkraft (w/m/d)", "Data Engineer (m/f/d)",
+    "Lagerleiter (m/w/d)", "Bauleiter Hochbau (m/w/d)", "Sales Manager (all genders)",
+    "Pengembang Backend", "Elektroniker (m/w/d)", "Buchhalter (gn)", "Disponent (m/w/d)",
+]  # fmt: skip
+CITIES = ["Hamburg", "Berlin", "München", "Köln", "Jakarta", "Surabaya", "Bremen", "Stuttgart"]
+SCAN_DAY = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+
+
+def write_feeds(directory: Path, count: int, files: int = 20) -> list[Path]:
+    """``count`` postings from 500 companies, spread over ``files`` JSON-lines files."""
+    rng = random.Random(7)
+    paths = [directory / f"feed-{n:02d}.jsonl" for n in range(files)]
+    handles = [p.open("w") for p in paths]
+    for i in range(count):
+        record = {
+            "id": f"job-{i}",
+            "title": f"{rng.choice(TITLES)} #{i % 97}",
+            "company": f"Firma {i % 500} GmbH",
+            "location": rng.choice(CITIES),
+            "first_published": (
+                date(2026, 11, 1) - timedelta(days=rng.randint(0, 400))
+            ).isoformat(),
+            "url": f"https://jobs.example/{i}",
+        }
+        handles[i % files].write(json.dumps(record) + "\n")
+    for handle in handles:
+        handle.close()
+    return paths
+
+
+def read_items(paths: list[Path]) -> list[PostingItem]:
+    items = []
+    for path in paths:
+        with path.open() as handle:
+            for line in handle:
+                job = json.loads(line)
+                items.append(
+                    PostingItem(
+                        source="bench",
+                        source_key="bench:feed",
+                        external_id=job["id"],
+                        title=job["title"],
+                        company=job["company"],
+                        location=job["location"],
+                        date_posted=parse_date(job["first_published"]),
+                        url=job["url"],
+                    )
+                )
+    return items
+
+
+def bare_insert(db: Path, paths: list[Path]) -> float:
+    """The baseline: read the same files and executemany the rows, nothing else."""
+    started = time.perf_counter()
+    rows = []
+    for path in paths:
+        with path.open() as handle:
+            for line in handle:
+                job = json.loads(line)
+                rows.append(
+                    (
+                        job["id"],
+                        job["title"],
+                        job["company"],
+                        job["location"],
+                        job["first_published"],
+                        job["url"],
+                    )
+                )
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(
+        "CREATE TABLE postings (id INTEGER PRIMARY KEY, external_id TEXT, title TEXT, "
+        "company TEXT, location TEXT, date_posted TEXT, url TEXT)"
+    )
+    with conn:
+        conn.executemany(
+            "INSERT INTO postings (external_id, title, company, location, date_posted, url) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    conn.close()
+    return time.perf_counter() - started
+
+
+def pipeline_ingest(store: Store, paths: list[Path], scanned_at: datetime) -> tuple[float, object]:
+    started = time.perf_counter()
+    counts = PostingPipeline(store).ingest("bench:feed", read_items(paths), scanned_at)
+    return time.perf_counter() - started, counts
+
+
+def fill_for_lookup(db: Path, rows: int) -> None:
+    """M postings written straight into the migrated schema (the pipeline is measured above)."""
+    store = Store.from_url(f"sqlite:///{db}")
+    store.upgrade()
+    store.close()
+    rng = random.Random(11)
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute(
+            "INSERT INTO companies (id, name, normalized_name, is_client, created_at) "
+            "VALUES (1, 'Firma', 'firma', 0, '2026-01-01')"
+        )
+        batch = []
+        for i in range(rows):
+            start = date(2026, 11, 1) - timedelta(days=rng.randint(0, 400))
+            closed = "2026-10-01 00:00:00" if rng.random() < 0.4 else None
+            batch.append(
+                (
+                    1,
+                    "lookup",
+                    f"j{i}",
+                    "t",
+                    "t",
+                    "k",
+                    start.isoformat(),
+                    "2026-01-01 00:00:00",
+                    "2026-11-01 00:00:00",
+                    closed,
+                )
+            )
+            if len(batch) == 50_000:
+                conn.executemany(
+                    "INSERT INTO job_postings (company_id, source, external_id, title, "
+                    "normalized_title, repost_key, original_start, first_seen, last_seen, "
+                    "closed_at, missed_scans, content_hash) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, '')",
+                    batch,
+                )
+                batch.clear()
+    conn.execute("ANALYZE")
+    conn.close()
+
+
+def long_open_lookup(db: Path, indexed: bool) -> tuple[float, int, str]:
+    cutoff = (SCAN_DAY.date() - timedelta(days=90)).isoformat()
+    hint = "" if indexed else "NOT INDEXED"
+    query = (
+        f"SELECT id, company_id, original_start FROM job_postings {hint} "
+        "WHERE closed_at IS NULL AND original_start <= ?"
+    )
+    conn = sqlite3.connect(db)
+    plan = " / ".join(row[-1] for row in conn.execute(f"EXPLAIN QUERY PLAN {query}", (cutoff,)))
+    started = time.perf_counter()
+    found = conn.execute(query, (cutoff,)).fetchall()
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed, len(found), plan
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--postings", type=int, default=100_000)
+    parser.add_argument("--lookup-rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        paths = write_feeds(work, args.postings)
+        bare = bare_insert(work / "bare.db", paths)
+        store = Store.from_url(f"sqlite:///{work / 'sinyal.db'}")
+        store.upgrade()
+        first, first_counts = pipeline_ingest(store, paths, SCAN_DAY)
+        rescan, rescan_counts = pipeline_ingest(store, paths, SCAN_DAY + timedelta(days=1))
+        store.close()
+        n = args.postings
+        print(f"ingest of {n:,} postings from {len(paths)} local files into SQLite")
+        print(f"  bare sqlite3 executemany (baseline) {bare:7.2f} s  {n / bare:10,.0f} postings/s")
+        print(
+            f"  full pipeline, first scan           {first:7.2f} s  {n / first:10,.0f} postings/s"
+            f"  = {first / bare:.1f}x baseline (aim <= 5x)   {first_counts}"
+        )
+        print(
+            f"  full pipeline, unchanged re-scan    {rescan:7.2f} s  {n / rescan:10,.0f} postings/s"
+            f"  = {rescan / first:.0%} of first ingest (aim <= 20%)   {rescan_counts}"
+        )
+        fill_for_lookup(work / "lookup.db", args.lookup_rows)
+        fast, found, plan = long_open_lookup(work / "lookup.db", indexed=True)
+        slow, found_scan, scan_plan = long_open_lookup(work / "lookup.db", indexed=False)
+        assert found == found_scan
+        print(f"long-open lookup among {args.lookup_rows:,} postings ({found:,} found)")
+        print(f"  full table scan (baseline)          {slow:7.3f} s   plan: {scan_plan}")
+        print(f"  with the index                      {fast:7.3f} s   plan: {plan}  (aim < 1 s)")
+
+
+if __name__ == "__main__":
+    main()
