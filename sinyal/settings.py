@@ -93,7 +93,9 @@ class Settings(BaseSettings):
     scrape_retries: int = Field(default=3, ge=0, le=10)
     scrape_max_pages: int = Field(default=1000, ge=1)
     repost_window_days: int = Field(default=60, ge=0, le=730)
-    demo_site_port: int = Field(default=8800, ge=0, le=65535)
+    demo_site: bool = Field(default=True, description="serve the demo job site in `sinyal run`")
+    demo_site_port: int = Field(default=8800, ge=1, le=65535)
+    scrape_on_start: bool = Field(default=True, description="`sinyal run` scrapes all flows once")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # Secrets: environment only (see SECRET_FIELDS).

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -12,15 +11,14 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scrapers.fetcher import Fetcher, FetchPolicy, decode
-from scrapers.http_cache import StoreValidatorCache
+from scrapers.fetcher import decode
 from scrapers.items import ItemError
-from scrapers.runner import RunReport, SourceReport, run_sources
-from scrapers.sources import Source, extract_postings
+from scrapers.runner import RunReport, SourceReport
+from scrapers.sources import extract_postings
 from sinyal.commands import console, err_console, fail, open_store, settings_or_exit
 from sinyal.flows import FlowDefinition, FlowError, load_flows
 from sinyal.settings import Settings
-from sinyal.triggers import sync
+from sinyal.signals import describe, refresh, unique_sources
 
 app = typer.Typer(
     help="Find buying signals: job postings that stay open too long.", no_args_is_help=True
@@ -51,16 +49,6 @@ def page(
     console.print(table)
 
 
-def fetch_policy(settings: Settings) -> FetchPolicy:
-    return FetchPolicy(
-        user_agent=f"SinyalBot/0.1 (+{settings.scrape_contact_url})",
-        requests_per_second=settings.scrape_requests_per_second,
-        timeout=settings.scrape_timeout,
-        retries=settings.scrape_retries,
-        max_pages=settings.scrape_max_pages,
-    )
-
-
 def selected_flows(settings: Settings, flow: str | None) -> list[FlowDefinition]:
     try:
         flows = load_flows(settings.flows_path)
@@ -71,15 +59,6 @@ def selected_flows(settings: Settings, flow: str | None) -> list[FlowDefinition]
         if not flows:
             raise fail(f"no flow named {flow!r} in {settings.flows_path}")
     return flows
-
-
-def unique_sources(flows: list[FlowDefinition]) -> list[Source]:
-    """Every flow's sources, each configured source once even if several flows list it."""
-    sources: dict[str, Source] = {}
-    for flow in flows:
-        for source in flow.build_sources():
-            sources.setdefault(source.key, source)
-    return list(sources.values())
 
 
 def summary_table(report: RunReport) -> Table:
@@ -110,10 +89,8 @@ def run(
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = settings_or_exit()
     flows = selected_flows(settings, flow)
-    sources = unique_sources(flows)
     store = open_store(settings)
     try:
-        fetcher = Fetcher(fetch_policy(settings), cache=StoreValidatorCache(store))
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -121,35 +98,17 @@ def run(
             TimeElapsedColumn(),
             console=err_console,
         ) as progress:
-            task = progress.add_task("scraping", total=len(sources))
+            task = progress.add_task("scraping", total=len(unique_sources(flows)))
 
             def done(source: SourceReport) -> None:
                 progress.update(task, advance=1, description=f"scraped {source.key}")
 
-            report = run_sources(
-                sources,
-                store,
-                fetcher,
-                flow_name=flow,
-                repost_window_days=settings.repost_window_days,
-                on_source_done=done,
-            )
-        with store.transaction() as session:
-            synced = {f.name: sync(session, f, date.today()) for f in flows}
+            result = refresh(settings, store, flows, flow_name=flow, on_source_done=done)
     finally:
         store.close()
+    report = result.report
     console.print(summary_table(report))
-    totals = report.as_dict()
-    console.print(
-        f"fetched {totals['fetched']}, new {totals['new']}, updated {totals['updated']}, "
-        f"closed {totals['closed']}, skipped by robots {totals['skipped_by_robots']}, "
-        f"errors {totals['errors']} "
-        f"({totals['requests']} requests, {totals['not_modified']} not modified)"
-    )
-    for name, result in synced.items():
-        console.print(
-            f"flow {name}: {result.created} new triggers, "
-            f"{result.updated} updated, {result.stale} stale"
-        )
+    for line in describe(result):
+        console.print(line)
     if report.all_failed:
         raise typer.Exit(1)

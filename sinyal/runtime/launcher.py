@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from types import FrameType
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from sinyal.runtime.rasa import require_runtimes
-from sinyal.runtime.services import actions_service, rasa_service
-from sinyal.runtime.supervisor import ServiceFailed, Supervisor
+from sinyal.runtime.services import actions_service, demo_site_service, rasa_service
+from sinyal.runtime.supervisor import ServiceFailed, ServiceSpec, Supervisor
 from sinyal.runtime.training import ensure_model
 from sinyal.settings import Settings
 from sinyal.store import Store
@@ -30,6 +32,41 @@ def prepare(settings: Settings, console: Console, *, train: bool = True) -> None
         ensure_model(settings, say=lambda msg: console.print(f"[cyan]model[/] {msg}"))
 
 
+def services(settings: Settings) -> list[ServiceSpec]:
+    specs = [actions_service(settings), rasa_service(settings)]
+    if settings.demo_site:
+        specs.insert(0, demo_site_service(settings))
+    return specs
+
+
+def scrape_in_background(settings: Settings, console: Console) -> threading.Thread:
+    """Scrape every flow once so a first run already shows triggers; the chat is up meanwhile."""
+
+    def work() -> None:
+        from sinyal.flows import FlowError, load_flows
+        from sinyal.signals import describe, refresh
+
+        try:
+            flows = load_flows(settings.flows_path)
+            store = Store.from_settings(settings)
+            try:
+                result = refresh(settings, store, flows)
+            finally:
+                store.close()
+        except (FlowError, OSError, SQLAlchemyError) as exc:
+            console.print(f"[red]scrape[/] failed: {exc}")
+            return
+        for line in describe(result):
+            console.print(f"[cyan]scrape[/] {line}")
+
+    console.print(
+        f"[cyan]scrape[/] scraping the sources of {settings.flows_path} in the background"
+    )
+    thread = threading.Thread(target=work, name="first-scrape", daemon=True)
+    thread.start()
+    return thread
+
+
 def urls_table(settings: Settings) -> Table:
     table = Table(title="Sinyal is running", show_header=True)
     table.add_column("what")
@@ -38,6 +75,8 @@ def urls_table(settings: Settings) -> Table:
     table.add_row("Rasa socket.io (web chat)", f"{settings.rasa_url}/socket.io")
     table.add_row("Rasa HTTP API", f"{settings.rasa_url}/status")
     table.add_row("Action server", f"{settings.actions_url}/health")
+    if settings.demo_site:
+        table.add_row("Demo job site", f"{settings.demo_site_url}/careers/")
     table.add_row("Store", settings.database.render_as_string())
     return table
 
@@ -59,12 +98,17 @@ def run(
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     supervisor = Supervisor()
     try:
-        for spec in (actions_service(settings), rasa_service(settings)):
+        if settings.demo_site:
+            # The shipped demo flow finds the demo site through this variable.
+            os.environ["SINYAL_DEMO_SITE_URL"] = settings.demo_site_url
+        for spec in services(settings):
             console.print(f"[cyan]starting[/] {spec.name}")
             supervisor.wait_healthy(supervisor.start(spec))
             if stop.is_set():
                 return 0
         console.print(urls_table(settings))
+        if settings.scrape_on_start:
+            scrape_in_background(settings, console)
         console.print("Press Ctrl-C to stop.")
         exited = supervisor.wait_until_stopped(stop)
         if exited is not None:

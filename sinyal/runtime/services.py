@@ -70,3 +70,23 @@ def rasa_service(settings: Settings) -> ServiceSpec:
         hide_line=PythonWarningFilter(),
         start_timeout=300,
     )
+
+
+def demo_site_service(settings: Settings) -> ServiceSpec:
+    """The demo job site the shipped demo flow scrapes (the scrapers' test fixtures)."""
+    return ServiceSpec(
+        name="demo-site",
+        argv=[
+            str(engine_python(settings)),
+            "-m",
+            "scrapers.demo_site",
+            "--host",
+            settings.host,
+            "--port",
+            str(settings.demo_site_port),
+        ],
+        cwd=settings.project_dir,
+        env=dict(os.environ),
+        health_url=f"{settings.demo_site_url}/robots.txt",
+        start_timeout=60,
+    )

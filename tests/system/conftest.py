@@ -76,6 +76,8 @@ def start_system(tmp: Path, extra_env: dict[str, str]) -> RunningSystem:
         SINYAL_DATA_DIR=str(tmp / "var"),
         SINYAL_RASA_PORT=str(free_port()),
         SINYAL_ACTIONS_PORT=str(free_port()),
+        SINYAL_DEMO_SITE_PORT=str(free_port()),
+        SINYAL_SCRAPE_REQUESTS_PER_SECOND="20",
         COLUMNS="200",
     )
     env.update(extra_env)
@@ -83,6 +85,7 @@ def start_system(tmp: Path, extra_env: dict[str, str]) -> RunningSystem:
         data_dir=Path(env["SINYAL_DATA_DIR"]),
         rasa_port=int(env["SINYAL_RASA_PORT"]),
         actions_port=int(env["SINYAL_ACTIONS_PORT"]),
+        demo_site_port=int(env["SINYAL_DEMO_SITE_PORT"]),
         database_url=env.get("DATABASE_URL", ""),
         redis_url=env.get("SINYAL_REDIS_URL"),
     )

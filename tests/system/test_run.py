@@ -10,7 +10,7 @@ import requests
 from sqlalchemy import select, text
 
 from sinyal.store import Store
-from sinyal.store.models import Conversation, KpiEvent
+from sinyal.store.models import Company, Conversation, KpiEvent, Trigger
 from tests.system.conftest import SINYAL, RunningSystem, port_is_free
 
 pytestmark = pytest.mark.slow
@@ -85,9 +85,27 @@ def test_doctor_sees_rasa_reach_the_action_server(system: RunningSystem) -> None
     assert "Rasa ran a custom action on the action server" in done.stdout
 
 
+def test_first_run_scrapes_the_demo_site_into_triggers(system: RunningSystem) -> None:
+    system.wait_for("flow long-open-demo:", timeout=120)
+    line = next(line for line in system.output if "flow long-open-demo:" in line)
+    assert "10 new triggers" in line
+    store = Store.from_settings(system.settings)
+    try:
+        with store.transaction() as s:
+            companies = set(
+                s.scalars(
+                    select(Company.name).join(Trigger, Trigger.company_id == Company.id)
+                ).all()
+            )
+    finally:
+        store.close()
+    assert {"Nordwind Logistik GmbH", "PT Kopi Nusantara", "Müller Stahlbau GmbH"} <= companies
+
+
 def test_ctrl_c_stops_every_service(system: RunningSystem) -> None:
     assert system.stop() == 0
     assert any("all services stopped" in line for line in system.output)
     assert port_is_free(system.settings.rasa_port)
     assert port_is_free(system.settings.actions_port)
+    assert port_is_free(system.settings.demo_site_port)
     assert not any("might not be compatible" in line for line in system.output)
