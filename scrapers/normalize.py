@@ -111,4 +111,4 @@ def repost_key(company: str, title: str, location: str | None) -> str:
     key = "|".join(
         (normalize_company(company), normalize_title(title), normalize_location(location))
     )
-    return hashlib.sha256(key.encode()).hexdigest()
+    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()

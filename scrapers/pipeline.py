@@ -16,19 +16,26 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import islice
+from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from scrapers.items import PostingItem
 from scrapers.normalize import normalize_company, repost_key
 from sinyal.store import Store
-from sinyal.store.db import insert_ignoring_conflicts
+from sinyal.store.db import bulk_insert, insert_ignoring_conflicts
 from sinyal.store.models import Company, JobPosting
 
 POSTINGS = cast(Table, JobPosting.__table__)
 CHUNK = 10_000
+INSERT_COLUMNS = [
+    "source", "external_id", "company_id", "url", "title", "normalized_title", "location",
+    "gender_marker", "employment_type", "date_posted", "valid_through", "repost_key",
+    "original_start", "first_seen", "last_seen", "missed_scans", "content_hash",
+]  # fmt: skip
+INSERT_VALUES = itemgetter(*INSERT_COLUMNS)
 CLOSE_AFTER_MISSED_SCANS = 2
 
 
@@ -223,7 +230,7 @@ class PostingPipeline:
             earlier = chains.get(row["repost_key"])
             if earlier is not None and earlier < row["original_start"]:
                 row["original_start"] = earlier
-        session.execute(insert(POSTINGS), rows)  # Core executemany: one batch, no ORM overhead
+        bulk_insert(session, POSTINGS, INSERT_COLUMNS, [INSERT_VALUES(r) for r in rows])
         inserted = session.execute(
             select(JobPosting.external_id, JobPosting.id).where(
                 JobPosting.source == source_key,

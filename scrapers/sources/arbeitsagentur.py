@@ -10,9 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from scrapers.fetcher import Fetcher, FetchError
+from scrapers.fetcher import Fetcher
 from scrapers.items import PostingItem, clean_text, parse_date
-from scrapers.sources.base import ScanIncomplete, ScanResult, Source, SourceConfig, first
+from scrapers.sources.base import (
+    ScanIncomplete,
+    ScanResult,
+    Source,
+    SourceConfig,
+    first,
+    list_at,
+)
 
 API_KEY_HEADER = {"X-API-Key": "jobboerse-jobsuche"}
 
@@ -51,18 +58,12 @@ class ArbeitsagenturSource(Source):
         }
         for page_number in range(1, self.config.max_pages + 1):
             params = {**query, "page": page_number, "size": self.config.page_size}
-            try:
-                data = fetcher.get(url, params=params, headers=API_KEY_HEADER).json()
-            except FetchError as exc:
-                raise ScanIncomplete(str(exc)) from exc
-            results = data.get("ergebnisliste", []) if isinstance(data, dict) else None
-            if not isinstance(results, list):
-                raise ScanIncomplete(f"{url}: no 'ergebnisliste' in the response")
-            for job in results:
-                try:
-                    yield self._item(job)
-                except (KeyError, TypeError, ValueError) as exc:
-                    yield self.error(url, f"job {job!r:.80}: {exc!r}")
+            data = self.fetch_json(fetcher, url, params=params, headers=API_KEY_HEADER)
+            if not isinstance(data, dict):
+                raise ScanIncomplete(f"{url}: expected a JSON object")
+            # The API leaves "ergebnisliste" out when nothing matches.
+            results = list_at(data, "ergebnisliste", url) if "ergebnisliste" in data else []
+            yield from self.parse_each(results, url, self._item)
             total = int(data.get("maxErgebnisse") or 0)
             if len(results) < self.config.page_size or page_number * self.config.page_size >= total:
                 return

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from scrapers.fetcher import Fetcher, FetchError
+from scrapers.fetcher import Fetcher
 from scrapers.items import PostingItem, clean_text, parse_date
-from scrapers.sources.base import ScanIncomplete, ScanResult, Source, SourceConfig, required
+from scrapers.sources.base import ScanResult, Source, SourceConfig, list_at, required
 
 
 class AshbyConfig(SourceConfig):
@@ -25,19 +25,11 @@ class AshbySource(Source):
 
     def scan(self, fetcher: Fetcher) -> ScanResult:
         url = f"{self.config.base_url.rstrip('/')}/posting-api/job-board/{self.config.board}"
-        try:
-            data = fetcher.get(url).json()
-        except FetchError as exc:
-            raise ScanIncomplete(str(exc)) from exc
-        if not isinstance(data, dict) or not isinstance(data.get("jobs"), list):
-            raise ScanIncomplete(f"{url}: no 'jobs' list in the response")
-        for job in data["jobs"]:
-            if isinstance(job, dict) and job.get("isListed") is False:
-                continue
-            try:
-                yield self._item(job)
-            except (KeyError, TypeError, ValueError) as exc:
-                yield self.error(url, f"job {job!r:.80}: {exc!r}")
+        jobs = list_at(self.fetch_json(fetcher, url), "jobs", url)
+        listed = [
+            job for job in jobs if not (isinstance(job, dict) and job.get("isListed") is False)
+        ]
+        yield from self.parse_each(listed, url, self._item)
 
     def _item(self, job: dict[str, Any]) -> PostingItem:
         return PostingItem(

@@ -8,12 +8,12 @@ closed on the strength of a partial scan.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from scrapers.fetcher import Fetcher
+from scrapers.fetcher import Fetcher, FetchError
 from scrapers.items import ItemError, PostingItem
 
 ScanResult = Iterator[PostingItem | ItemError]
@@ -51,6 +51,31 @@ class Source:
 
     def error(self, url: str | None, message: str) -> ItemError:
         return ItemError(self.key, url, message)
+
+    def fetch_json(self, fetcher: Fetcher, url: str, **kwargs: Any) -> Any:
+        """The parsed JSON at ``url``; any failure makes the scan incomplete."""
+        try:
+            return fetcher.get(url, **kwargs).json()
+        except FetchError as exc:
+            raise ScanIncomplete(str(exc)) from exc
+
+    def parse_each(
+        self, records: Iterable[Any], url: str, parse: Callable[[dict[str, Any]], PostingItem]
+    ) -> ScanResult:
+        """``parse`` every record; one that fails becomes an ``ItemError``, the rest go on."""
+        for record in records:
+            try:
+                yield parse(record)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                yield self.error(url, f"record {record!r:.80}: {exc!r}")
+
+
+def list_at(data: Any, key: str, url: str) -> list[Any]:
+    """``data[key]`` when it is a list; otherwise the feed is not what it should be."""
+    value = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(value, list):
+        raise ScanIncomplete(f"{url}: no {key!r} list in the response")
+    return value
 
 
 def first(data: dict[str, Any], *keys: str) -> Any:

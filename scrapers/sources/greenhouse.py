@@ -8,16 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from scrapers.fetcher import Fetcher, FetchError
+from scrapers.fetcher import Fetcher
 from scrapers.items import PostingItem, clean_text, parse_date
-from scrapers.sources.base import (
-    ScanIncomplete,
-    ScanResult,
-    Source,
-    SourceConfig,
-    first,
-    required,
-)
+from scrapers.sources.base import ScanResult, Source, SourceConfig, first, list_at, required
 
 
 class GreenhouseConfig(SourceConfig):
@@ -36,18 +29,13 @@ class GreenhouseSource(Source):
 
     def scan(self, fetcher: Fetcher) -> ScanResult:
         base = f"{self.config.base_url.rstrip('/')}/v1/boards/{self.config.board}"
-        try:
-            data = fetcher.get(f"{base}/jobs", params={"content": "true"}).json()
-            company = self.config.company or fetcher.get(base).json().get("name")
-        except FetchError as exc:
-            raise ScanIncomplete(str(exc)) from exc
-        if not isinstance(data, dict) or not isinstance(data.get("jobs"), list):
-            raise ScanIncomplete(f"{base}/jobs: no 'jobs' list in the response")
-        for job in data["jobs"]:
-            try:
-                yield self._item(job, company or self.config.board)
-            except (KeyError, TypeError, ValueError) as exc:
-                yield self.error(f"{base}/jobs", f"job {job!r:.80}: {exc!r}")
+        jobs = list_at(
+            self.fetch_json(fetcher, f"{base}/jobs", params={"content": "true"}), "jobs", base
+        )
+        company = (
+            self.config.company or self.fetch_json(fetcher, base).get("name") or self.config.board
+        )
+        yield from self.parse_each(jobs, f"{base}/jobs", lambda job: self._item(job, company))
 
     def _item(self, job: dict[str, Any], company: str) -> PostingItem:
         location = job.get("location") or {}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scrapers.fetcher import Fetcher, FetchError
+from scrapers.fetcher import Fetcher
 from scrapers.items import PostingItem, clean_text, parse_date
 from scrapers.sources.base import ScanIncomplete, ScanResult, Source, SourceConfig, required
 
@@ -32,17 +32,10 @@ class LeverSource(Source):
         skip = 0
         while True:
             params = {"mode": "json", "skip": skip, "limit": self.config.page_size}
-            try:
-                batch = fetcher.get(url, params=params).json()
-            except FetchError as exc:
-                raise ScanIncomplete(str(exc)) from exc
+            batch = self.fetch_json(fetcher, url, params=params)
             if not isinstance(batch, list):
                 raise ScanIncomplete(f"{url}: expected a list of postings")
-            for posting in batch:
-                try:
-                    yield self._item(posting)
-                except (KeyError, TypeError, ValueError) as exc:
-                    yield self.error(url, f"posting {posting!r:.80}: {exc!r}")
+            yield from self.parse_each(batch, url, self._item)
             if len(batch) < self.config.page_size:
                 return
             skip += len(batch)

@@ -7,16 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from scrapers.fetcher import Fetcher, FetchError
+from scrapers.fetcher import Fetcher
 from scrapers.items import PostingItem, clean_text, parse_date
-from scrapers.sources.base import (
-    ScanIncomplete,
-    ScanResult,
-    Source,
-    SourceConfig,
-    first,
-    required,
-)
+from scrapers.sources.base import ScanResult, Source, SourceConfig, first, list_at, required
 
 
 class RecruiteeConfig(SourceConfig):
@@ -34,19 +27,13 @@ class RecruiteeSource(Source):
 
     def scan(self, fetcher: Fetcher) -> ScanResult:
         url = f"{self.config.base_url.rstrip('/')}/api/offers/"
-        try:
-            data = fetcher.get(url).json()
-        except FetchError as exc:
-            raise ScanIncomplete(str(exc)) from exc
-        if not isinstance(data, dict) or not isinstance(data.get("offers"), list):
-            raise ScanIncomplete(f"{url}: no 'offers' list in the response")
-        for offer in data["offers"]:
-            if isinstance(offer, dict) and offer.get("status", "published") != "published":
-                continue
-            try:
-                yield self._item(offer)
-            except (KeyError, TypeError, ValueError) as exc:
-                yield self.error(url, f"offer {offer!r:.80}: {exc!r}")
+        offers = list_at(self.fetch_json(fetcher, url), "offers", url)
+        published = [
+            offer
+            for offer in offers
+            if not (isinstance(offer, dict) and offer.get("status", "published") != "published")
+        ]
+        yield from self.parse_each(published, url, self._item)
 
     def _item(self, offer: dict[str, Any]) -> PostingItem:
         location = first(offer, "location") or ", ".join(

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from scrapers.fetcher import Fetcher, FetchError
+from scrapers.fetcher import Fetcher
 from scrapers.items import PostingItem, clean_text, parse_date
-from scrapers.sources.base import ScanIncomplete, ScanResult, Source, SourceConfig, required
+from scrapers.sources.base import ScanResult, Source, SourceConfig, list_at, required
 
 
 class SmartRecruitersConfig(SourceConfig):
@@ -30,18 +30,9 @@ class SmartRecruitersSource(Source):
         offset = 0
         while True:
             params = {"limit": self.config.page_size, "offset": offset}
-            try:
-                data = fetcher.get(url, params=params).json()
-            except FetchError as exc:
-                raise ScanIncomplete(str(exc)) from exc
-            content = data.get("content") if isinstance(data, dict) else None
-            if not isinstance(content, list):
-                raise ScanIncomplete(f"{url}: no 'content' list in the response")
-            for posting in content:
-                try:
-                    yield self._item(posting)
-                except (KeyError, TypeError, ValueError) as exc:
-                    yield self.error(url, f"posting {posting!r:.80}: {exc!r}")
+            data = self.fetch_json(fetcher, url, params=params)
+            content = list_at(data, "content", url)
+            yield from self.parse_each(content, url, self._item)
             offset += len(content)
             if not content or offset >= int(data.get("totalFound") or 0):
                 return
