@@ -132,8 +132,9 @@ class BoundedRetry(Retry):
 
 @dataclass
 class FetchStats:
-    requests: int = 0
-    not_modified: int = 0
+    requests: int = 0  # every HTTP request, robots.txt included
+    pages: int = 0  # pages handed to sources
+    not_modified: int = 0  # of those, answered 304 and served from the validator cache
     skipped_by_robots: int = 0
 
 
@@ -209,6 +210,7 @@ class Fetcher:
             if cached.last_modified:
                 request_headers["If-Modified-Since"] = cached.last_modified
         response = self._request(full_url, request_headers, robots)
+        self.stats.pages += 1
         if response.status_code == 304 and cached is not None:
             self.stats.not_modified += 1
             return Page(full_url, 304, cached.content, cached.content_type, not_modified=True)

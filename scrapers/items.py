@@ -99,10 +99,9 @@ def clean_text(value: Any, limit: int = 500) -> str | None:
     """Plain text from a value that may hold HTML or entities; None for empty."""
     if value is None:
         return None
-    if not isinstance(value, str):
-        value = str(value)
-    text = html.unescape(value)
+    text = value if isinstance(value, str) else str(value)
+    if "&" in text:
+        text = html.unescape(text)
     if "<" in text:
         text = BeautifulSoup(text, "lxml").get_text(" ")
-    text = re.sub(r"\s+", " ", text).strip()
-    return text[:limit] or None
+    return " ".join(text.split())[:limit] or None

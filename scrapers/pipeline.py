@@ -96,6 +96,22 @@ class PostingPipeline:
                 )
         return counts
 
+    def touch_unchanged(self, source_key: str, scanned_at: datetime) -> IngestCounts:
+        """Every page of the source answered 304 after a complete scan: the listing is the one
+        already stored, so mark exactly those postings seen (one UPDATE) instead of re-ingesting.
+        Postings the last scan already missed stay missed, and ``close_missing`` counts on."""
+        with self.store.transaction() as session:
+            touched = session.execute(
+                update(JobPosting)
+                .where(
+                    JobPosting.source == source_key,
+                    JobPosting.closed_at.is_(None),
+                    JobPosting.missed_scans == 0,
+                )
+                .values(last_seen=scanned_at)
+            )
+            return IngestCounts(unchanged=int(touched.rowcount or 0))  # type: ignore[attr-defined]
+
     def close_missing(self, source_key: str, scan_started: datetime) -> int:
         """After a complete scan: count a miss for every open posting it did not list."""
         with self.store.transaction() as session:

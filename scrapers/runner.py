@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from sqlalchemy import select
+
 from scrapers.fetcher import Fetcher
 from scrapers.items import ItemError, PostingItem
 from scrapers.pipeline import PostingPipeline
@@ -32,6 +34,7 @@ class SourceReport:
     closed: int = 0
     item_errors: int = 0
     complete: bool = False
+    not_modified: bool = False  # every page answered 304: the stored listing was reused
     error: str | None = None
 
 
@@ -86,6 +89,22 @@ def scan_source(source: Source, fetcher: Fetcher, report: SourceReport) -> list[
     return items
 
 
+def last_scan_was_complete(store: Store, source_key: str, lookback: int = 50) -> bool:
+    """Whether the latest finished run that scanned this source scanned it completely."""
+    with store.transaction() as session:
+        runs = session.scalars(
+            select(ScrapeRun.summary)
+            .where(ScrapeRun.finished_at.is_not(None))
+            .order_by(ScrapeRun.id.desc())
+            .limit(lookback)
+        )
+        for summary in runs:
+            for source in summary.get("sources", []):
+                if source.get("key") == source_key:
+                    return bool(source.get("complete"))
+    return False
+
+
 def run_sources(
     sources: Sequence[Source],
     store: Store,
@@ -104,8 +123,19 @@ def run_sources(
         source_report = SourceReport(source.key, source.kind)
         report.sources.append(source_report)
         started = utcnow()
+        pages_before, unchanged_before = fetcher.stats.pages, fetcher.stats.not_modified
         items = scan_source(source, fetcher, source_report)
-        counts = pipeline.ingest(source.key, items, started)
+        pages = fetcher.stats.pages - pages_before
+        source_report.not_modified = (
+            source_report.complete
+            and pages > 0
+            and fetcher.stats.not_modified - unchanged_before == pages
+            and last_scan_was_complete(store, source.key)
+        )
+        if source_report.not_modified:
+            counts = pipeline.touch_unchanged(source.key, started)
+        else:
+            counts = pipeline.ingest(source.key, items, started)
         source_report.new, source_report.updated = counts.new, counts.updated
         source_report.unchanged = counts.unchanged
         if source_report.complete:
