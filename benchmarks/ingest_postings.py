@@ -160,7 +160,9 @@ def http_scrape(store: Store, base_url: str, boards: list[str]) -> tuple[float, 
         for b in boards
     ]
     fetcher = Fetcher(
-        FetchPolicy(requests_per_second=1000, retries=0), cache=StoreValidatorCache(store)
+        FetchPolicy(requests_per_second=1000, retries=0),
+        cache=StoreValidatorCache(store),
+        defer_validators=True,
     )
     started = time.perf_counter()
     report = run_sources(sources, store, fetcher)

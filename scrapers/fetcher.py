@@ -162,9 +162,16 @@ class Fetcher:
         policy: FetchPolicy | None = None,
         cache: ValidatorCache | None = None,
         session: requests.Session | None = None,
+        *,
+        defer_validators: bool = False,
     ) -> None:
         self.policy = policy or FetchPolicy()
         self.cache: ValidatorCache = cache if cache is not None else MemoryValidatorCache()
+        # Deferred, a page's validators are only kept once ``commit_validators`` is called, i.e.
+        # after the postings read from it were stored: a crash in between must not leave a
+        # validator that turns the next fetch into a 304 for postings that were never saved.
+        self.defer_validators = defer_validators
+        self._pending: dict[str, CachedPage] = {}
         self.stats = FetchStats()
         self._robots: dict[str, Protego | None] = {}
         self._throttle = HostThrottle()
@@ -221,8 +228,18 @@ class Fetcher:
         )
         etag, modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
         if etag or modified:
-            self.cache.put(full_url, CachedPage(etag, modified, page.content, page.content_type))
+            entry = CachedPage(etag, modified, page.content, page.content_type)
+            if self.defer_validators:
+                self._pending[full_url] = entry
+            else:
+                self.cache.put(full_url, entry)
         return page
+
+    def commit_validators(self) -> None:
+        """Keep the validators of the pages fetched since the last commit (see __init__)."""
+        for url, entry in self._pending.items():
+            self.cache.put(url, entry)
+        self._pending.clear()
 
     def _request(
         self, url: str, headers: dict[str, str], robots: Protego | None

@@ -27,6 +27,8 @@ class PostingItem:
     valid_through: date | None = None
     url: str | None = None
     employment_type: str | None = None
+    #: The feed or page that listed the posting; a 304 for it later means "same postings".
+    page_url: str | None = field(default=None, compare=False)
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -52,6 +54,14 @@ class PostingItem:
             "external_id": self.external_id,
             "source": self.source,
         }
+
+
+@dataclass(frozen=True)
+class PageUnchanged:
+    """A page answered 304: it lists exactly the postings stored from it last time."""
+
+    source_key: str
+    url: str
 
 
 @dataclass(frozen=True)

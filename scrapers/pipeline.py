@@ -33,7 +33,7 @@ CHUNK = 10_000
 INSERT_COLUMNS = [
     "source", "external_id", "company_id", "url", "title", "normalized_title", "location",
     "gender_marker", "employment_type", "date_posted", "valid_through", "repost_key",
-    "original_start", "first_seen", "last_seen", "missed_scans", "content_hash",
+    "original_start", "first_seen", "last_seen", "missed_scans", "content_hash", "listed_on",
 ]  # fmt: skip
 INSERT_VALUES = itemgetter(*INSERT_COLUMNS)
 CLOSE_AFTER_MISSED_SCANS = 2
@@ -96,21 +96,26 @@ class PostingPipeline:
                 )
         return counts
 
-    def touch_unchanged(self, source_key: str, scanned_at: datetime) -> IngestCounts:
-        """Every page of the source answered 304 after a complete scan: the listing is the one
-        already stored, so mark exactly those postings seen (one UPDATE) instead of re-ingesting.
-        Postings the last scan already missed stay missed, and ``close_missing`` counts on."""
+    def touch_pages(self, source_key: str, page_urls: list[str], scanned_at: datetime) -> int:
+        """Pages that answered 304 list what they listed last time: mark those postings seen.
+
+        One UPDATE per page, instead of parsing and re-ingesting it. Only postings the previous
+        scan saw (``missed_scans == 0``) are touched, so one already missing stays missing.
+        """
+        if not page_urls:
+            return 0
         with self.store.transaction() as session:
             touched = session.execute(
                 update(JobPosting)
                 .where(
                     JobPosting.source == source_key,
+                    JobPosting.listed_on.in_(page_urls),
                     JobPosting.closed_at.is_(None),
                     JobPosting.missed_scans == 0,
                 )
                 .values(last_seen=scanned_at)
             )
-            return IngestCounts(unchanged=int(touched.rowcount or 0))  # type: ignore[attr-defined]
+            return int(touched.rowcount or 0)  # type: ignore[attr-defined]
 
     def close_missing(self, source_key: str, scan_started: datetime) -> int:
         """After a complete scan: count a miss for every open posting it did not list."""
@@ -154,7 +159,7 @@ class PostingPipeline:
     ) -> IngestCounts:
         latest = {item.external_id: item for item in chunk}  # a feed listing an id twice
         self._ensure_companies(session, latest.values(), companies)
-        seen_ids: list[int] = []
+        seen: dict[str | None, list[int]] = {}  # by the page that listed them now
         changed: list[dict[str, Any]] = []
         new: list[tuple[PostingItem, str]] = []
         for item in latest.values():
@@ -163,24 +168,25 @@ class PostingPipeline:
             if previous is None:
                 new.append((item, digest))
             elif previous.content_hash == digest and not previous.closed:
-                seen_ids.append(previous.id)
+                seen.setdefault(item.page_url, []).append(previous.id)
             else:
                 row = self._row(item, digest, scanned_at, companies)
                 row["original_start"] = min(previous.original_start, row["original_start"])
                 row["id"] = previous.id
                 changed.append(row)
                 known[item.external_id] = _Known(previous.id, digest, row["original_start"], False)
-        if seen_ids:
+        for page_url, ids in seen.items():
             session.execute(
                 update(JobPosting)
-                .where(JobPosting.id.in_(seen_ids))
-                .values(last_seen=scanned_at, missed_scans=0)
+                .where(JobPosting.id.in_(ids))
+                .values(last_seen=scanned_at, missed_scans=0, listed_on=page_url)
             )
         if changed:
             self._update_changed(session, changed)
         if new:
             self._insert_new(session, source_key, new, scanned_at, companies, known)
-        return IngestCounts(new=len(new), updated=len(changed), unchanged=len(seen_ids))
+        unchanged = sum(len(ids) for ids in seen.values())
+        return IngestCounts(new=len(new), updated=len(changed), unchanged=unchanged)
 
     @staticmethod
     def _ensure_companies(
@@ -221,6 +227,7 @@ class PostingPipeline:
             "missed_scans": 0,
             "closed_at": None,
             "content_hash": digest,
+            "listed_on": item.page_url,
         }
 
     @staticmethod

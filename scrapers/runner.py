@@ -11,10 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-
 from scrapers.fetcher import Fetcher
-from scrapers.items import ItemError, PostingItem
+from scrapers.items import ItemError, PageUnchanged, PostingItem
 from scrapers.pipeline import PostingPipeline
 from scrapers.sources import ScanIncomplete, Source
 from sinyal.store import Store
@@ -33,8 +31,8 @@ class SourceReport:
     unchanged: int = 0
     closed: int = 0
     item_errors: int = 0
+    unchanged_pages: int = 0  # answered 304: their stored postings were re-confirmed
     complete: bool = False
-    not_modified: bool = False  # every page answered 304: the stored listing was reused
     error: str | None = None
 
 
@@ -68,14 +66,23 @@ class RunReport:
         }
 
 
-def scan_source(source: Source, fetcher: Fetcher, report: SourceReport) -> list[PostingItem]:
+@dataclass
+class Scan:
+    items: list[PostingItem] = field(default_factory=list)
+    unchanged_pages: list[str] = field(default_factory=list)
+
+
+def scan_source(source: Source, fetcher: Fetcher, report: SourceReport) -> Scan:
     """Everything the source yields; errors are counted and logged, never raised."""
-    items: list[PostingItem] = []
+    scan = Scan()
+    items = scan.items
     try:
         for result in source.scan(fetcher):
             if isinstance(result, ItemError):
                 report.item_errors += 1
                 logger.warning("source %s: %s: %s", result.source_key, result.url, result.message)
+            elif isinstance(result, PageUnchanged):
+                scan.unchanged_pages.append(result.url)
             else:
                 items.append(result)
         report.complete = True
@@ -86,23 +93,8 @@ def scan_source(source: Source, fetcher: Fetcher, report: SourceReport) -> list[
         report.error = f"{type(exc).__name__}: {exc}"
         logger.exception("source %s failed", source.key)
     report.fetched = len(items)
-    return items
-
-
-def last_scan_was_complete(store: Store, source_key: str, lookback: int = 50) -> bool:
-    """Whether the latest finished run that scanned this source scanned it completely."""
-    with store.transaction() as session:
-        runs = session.scalars(
-            select(ScrapeRun.summary)
-            .where(ScrapeRun.finished_at.is_not(None))
-            .order_by(ScrapeRun.id.desc())
-            .limit(lookback)
-        )
-        for summary in runs:
-            for source in summary.get("sources", []):
-                if source.get("key") == source_key:
-                    return bool(source.get("complete"))
-    return False
+    report.unchanged_pages = len(scan.unchanged_pages)
+    return scan
 
 
 def run_sources(
@@ -123,19 +115,10 @@ def run_sources(
         source_report = SourceReport(source.key, source.kind)
         report.sources.append(source_report)
         started = utcnow()
-        pages_before, unchanged_before = fetcher.stats.pages, fetcher.stats.not_modified
-        items = scan_source(source, fetcher, source_report)
-        pages = fetcher.stats.pages - pages_before
-        source_report.not_modified = (
-            source_report.complete
-            and pages > 0
-            and fetcher.stats.not_modified - unchanged_before == pages
-            and last_scan_was_complete(store, source.key)
-        )
-        if source_report.not_modified:
-            counts = pipeline.touch_unchanged(source.key, started)
-        else:
-            counts = pipeline.ingest(source.key, items, started)
+        scan = scan_source(source, fetcher, source_report)
+        counts = pipeline.ingest(source.key, scan.items, started)
+        counts.unchanged += pipeline.touch_pages(source.key, scan.unchanged_pages, started)
+        fetcher.commit_validators()  # only now are the pages' postings safely stored
         source_report.new, source_report.updated = counts.new, counts.updated
         source_report.unchanged = counts.unchanged
         if source_report.complete:

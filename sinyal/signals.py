@@ -53,7 +53,9 @@ def refresh(
     on_source_done: Callable[[SourceReport], None] | None = None,
 ) -> Refresh:
     sources = unique_sources(flows)
-    fetcher = Fetcher(fetch_policy(settings), cache=StoreValidatorCache(store))
+    fetcher = Fetcher(
+        fetch_policy(settings), cache=StoreValidatorCache(store), defer_validators=True
+    )
     report = run_sources(
         sources,
         store,

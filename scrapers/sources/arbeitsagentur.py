@@ -58,12 +58,12 @@ class ArbeitsagenturSource(Source):
         }
         for page_number in range(1, self.config.max_pages + 1):
             params = {**query, "page": page_number, "size": self.config.page_size}
-            data = self.fetch_json(fetcher, url, params=params, headers=API_KEY_HEADER)
+            page, data = self.fetch_json(fetcher, url, params=params, headers=API_KEY_HEADER)
             if not isinstance(data, dict):
                 raise ScanIncomplete(f"{url}: expected a JSON object")
             # The API leaves "ergebnisliste" out when nothing matches.
             results = list_at(data, "ergebnisliste", url) if "ergebnisliste" in data else []
-            yield from self.parse_each(results, url, self._item)
+            yield from self.parse_each(page, results, self._item)
             total = int(data.get("maxErgebnisse") or 0)
             if len(results) < self.config.page_size or page_number * self.config.page_size >= total:
                 return

@@ -25,11 +25,12 @@ class AshbySource(Source):
 
     def scan(self, fetcher: Fetcher) -> ScanResult:
         url = f"{self.config.base_url.rstrip('/')}/posting-api/job-board/{self.config.board}"
-        jobs = list_at(self.fetch_json(fetcher, url), "jobs", url)
+        page, data = self.fetch_json(fetcher, url)
+        jobs = list_at(data, "jobs", url)
         listed = [
             job for job in jobs if not (isinstance(job, dict) and job.get("isListed") is False)
         ]
-        yield from self.parse_each(listed, url, self._item)
+        yield from self.parse_each(page, listed, self._item)
 
     def _item(self, job: dict[str, Any]) -> PostingItem:
         return PostingItem(

@@ -9,14 +9,15 @@ closed on the strength of a partial scan.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from scrapers.fetcher import Fetcher, FetchError
-from scrapers.items import ItemError, PostingItem
+from scrapers.fetcher import Fetcher, FetchError, Page
+from scrapers.items import ItemError, PageUnchanged, PostingItem
 
-ScanResult = Iterator[PostingItem | ItemError]
+ScanResult = Iterator[PostingItem | ItemError | PageUnchanged]
 
 
 class ScanIncomplete(Exception):
@@ -52,22 +53,36 @@ class Source:
     def error(self, url: str | None, message: str) -> ItemError:
         return ItemError(self.key, url, message)
 
-    def fetch_json(self, fetcher: Fetcher, url: str, **kwargs: Any) -> Any:
-        """The parsed JSON at ``url``; any failure makes the scan incomplete."""
+    def fetch(self, fetcher: Fetcher, url: str, **kwargs: Any) -> Page:
+        """The page at ``url``; any failure makes the scan incomplete."""
         try:
-            return fetcher.get(url, **kwargs).json()
+            return fetcher.get(url, **kwargs)
+        except FetchError as exc:
+            raise ScanIncomplete(str(exc)) from exc
+
+    def fetch_json(self, fetcher: Fetcher, url: str, **kwargs: Any) -> tuple[Page, Any]:
+        page = self.fetch(fetcher, url, **kwargs)
+        try:
+            return page, page.json()
         except FetchError as exc:
             raise ScanIncomplete(str(exc)) from exc
 
     def parse_each(
-        self, records: Iterable[Any], url: str, parse: Callable[[dict[str, Any]], PostingItem]
+        self, page: Page, records: Iterable[Any], parse: Callable[[dict[str, Any]], PostingItem]
     ) -> ScanResult:
-        """``parse`` every record; one that fails becomes an ``ItemError``, the rest go on."""
+        """``parse`` every record of ``page``; one that fails becomes an ``ItemError``.
+
+        A page that answered 304 is not parsed again: it yields ``PageUnchanged`` and the
+        pipeline re-confirms the postings stored from it.
+        """
+        if page.not_modified:
+            yield PageUnchanged(self.key, page.url)
+            return
         for record in records:
             try:
-                yield parse(record)
+                yield replace(parse(record), page_url=page.url)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                yield self.error(url, f"record {record!r:.80}: {exc!r}")
+                yield self.error(page.url, f"record {record!r:.80}: {exc!r}")
 
 
 def list_at(data: Any, key: str, url: str) -> list[Any]:

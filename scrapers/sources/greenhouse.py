@@ -29,13 +29,12 @@ class GreenhouseSource(Source):
 
     def scan(self, fetcher: Fetcher) -> ScanResult:
         base = f"{self.config.base_url.rstrip('/')}/v1/boards/{self.config.board}"
-        jobs = list_at(
-            self.fetch_json(fetcher, f"{base}/jobs", params={"content": "true"}), "jobs", base
+        page, data = self.fetch_json(fetcher, f"{base}/jobs", params={"content": "true"})
+        jobs = list_at(data, "jobs", base)
+        company = self.config.company or self.fetch_json(fetcher, base)[1].get("name")
+        yield from self.parse_each(
+            page, jobs, lambda job: self._item(job, company or self.config.board)
         )
-        company = (
-            self.config.company or self.fetch_json(fetcher, base).get("name") or self.config.board
-        )
-        yield from self.parse_each(jobs, f"{base}/jobs", lambda job: self._item(job, company))
 
     def _item(self, job: dict[str, Any], company: str) -> PostingItem:
         location = job.get("location") or {}

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urljoin
 
@@ -24,8 +25,8 @@ from bs4 import BeautifulSoup, Tag
 from pydantic import Field, field_validator
 
 from scrapers.fetcher import Fetcher, FetchError
-from scrapers.items import ItemError, PostingItem, clean_text, parse_date
-from scrapers.sources.base import ScanIncomplete, ScanResult, Source, SourceConfig
+from scrapers.items import ItemError, PageUnchanged, PostingItem, clean_text, parse_date
+from scrapers.sources.base import ScanResult, Source, SourceConfig
 
 FIELDS = (
     "title",
@@ -89,13 +90,18 @@ class HtmlSource(Source):
         seen_pages: set[str] = set()
         while url and url not in seen_pages and len(seen_pages) < self.config.max_list_pages:
             seen_pages.add(url)
-            try:
-                page = fetcher.get(url)
-            except FetchError as exc:
-                raise ScanIncomplete(str(exc)) from exc
+            page = self.fetch(fetcher, url)
             soup = BeautifulSoup(page.text, "lxml")
-            for element in soup.select(self.config.item):
-                yield self._item(element, page.url, fetcher)
+            if page.not_modified and not self.config.detail:
+                # Same list page, same postings. (With detail pages configured they are read
+                # again: a date that changed there would otherwise go unnoticed.)
+                yield PageUnchanged(self.key, page.url)
+            else:
+                for element in soup.select(self.config.item):
+                    result = self._item(element, page.url, fetcher)
+                    if isinstance(result, PostingItem):
+                        result = replace(result, page_url=page.url)
+                    yield result
             next_href = select(soup, self.config.next_page) if self.config.next_page else None
             url = urljoin(page.url, next_href) if next_href else None
 

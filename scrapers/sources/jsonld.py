@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urljoin
 
@@ -22,7 +23,7 @@ from lxml import etree
 from pydantic import Field
 
 from scrapers.fetcher import Fetcher, FetchError, RobotsDisallowed
-from scrapers.items import ItemError, PostingItem, clean_text, parse_date
+from scrapers.items import ItemError, PageUnchanged, PostingItem, clean_text, parse_date
 from scrapers.sources.base import ScanIncomplete, ScanResult, Source, SourceConfig, first
 
 _COMMENT_LINE = re.compile(r"^\s*(//.*|<!--.*-->)", re.MULTILINE)
@@ -201,9 +202,15 @@ class JsonLdSource(Source):
                 continue  # skipped and counted by the fetcher; robots.txt is the site's word
             except FetchError as exc:
                 raise ScanIncomplete(str(exc)) from exc
-            yield from extract_postings(
+            if page.not_modified:
+                yield PageUnchanged(self.key, page.url)
+                continue
+            for result in extract_postings(
                 page.text, page.url, source_key=self.key, company=self.config.company
-            )
+            ):
+                if isinstance(result, PostingItem):
+                    result = replace(result, page_url=page.url)
+                yield result
 
     def _discover(self, fetcher: Fetcher) -> list[str]:
         from bs4 import BeautifulSoup

@@ -32,10 +32,10 @@ class LeverSource(Source):
         skip = 0
         while True:
             params = {"mode": "json", "skip": skip, "limit": self.config.page_size}
-            batch = self.fetch_json(fetcher, url, params=params)
+            page, batch = self.fetch_json(fetcher, url, params=params)
             if not isinstance(batch, list):
                 raise ScanIncomplete(f"{url}: expected a list of postings")
-            yield from self.parse_each(batch, url, self._item)
+            yield from self.parse_each(page, batch, self._item)
             if len(batch) < self.config.page_size:
                 return
             skip += len(batch)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-from scrapers.fetcher import Fetcher, FetchError
-from scrapers.items import PostingItem, clean_text, parse_date
+from scrapers.fetcher import Fetcher
+from scrapers.items import PageUnchanged, PostingItem, clean_text, parse_date
 from scrapers.sources.base import ScanIncomplete, ScanResult, Source, SourceConfig
 
 
@@ -29,23 +29,19 @@ class PersonioSource(Source):
 
     def scan(self, fetcher: Fetcher) -> ScanResult:
         base = self.config.base_url.rstrip("/")
-        url = f"{base}/xml"
+        page = self.fetch(fetcher, f"{base}/xml", params={"language": self.config.language})
+        if page.not_modified:
+            yield PageUnchanged(self.key, page.url)
+            return
         try:
-            page = fetcher.get(url, params={"language": self.config.language})
             root = etree.fromstring(page.content, parser=etree.XMLParser(resolve_entities=False))
-        except FetchError as exc:
-            raise ScanIncomplete(str(exc)) from exc
         except etree.XMLSyntaxError as exc:
-            raise ScanIncomplete(f"{url}: not well-formed XML ({exc})") from exc
+            raise ScanIncomplete(f"{page.url}: not well-formed XML ({exc})") from exc
         company = self.config.company or base.split("//")[-1].split(".")[0]
         for position in root.iter("position"):
-            text = {
-                child.tag: (child.text or "").strip()
-                for child in position
-                if isinstance(child.tag, str)
-            }
+            text = {c.tag: (c.text or "").strip() for c in position if isinstance(c.tag, str)}
             if not text.get("id") or not text.get("name"):
-                yield self.error(url, f"position without id or name: {text!r:.80}")
+                yield self.error(page.url, f"position without id or name: {text!r:.80}")
                 continue
             yield PostingItem(
                 source=self.kind,
@@ -57,4 +53,5 @@ class PersonioSource(Source):
                 date_posted=parse_date(text.get("createdAt")),
                 url=f"{base}/job/{text['id']}",
                 employment_type=clean_text(text.get("employmentType")),
+                page_url=page.url,
             )

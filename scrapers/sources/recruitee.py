@@ -27,13 +27,14 @@ class RecruiteeSource(Source):
 
     def scan(self, fetcher: Fetcher) -> ScanResult:
         url = f"{self.config.base_url.rstrip('/')}/api/offers/"
-        offers = list_at(self.fetch_json(fetcher, url), "offers", url)
+        page, data = self.fetch_json(fetcher, url)
+        offers = list_at(data, "offers", url)
         published = [
             offer
             for offer in offers
             if not (isinstance(offer, dict) and offer.get("status", "published") != "published")
         ]
-        yield from self.parse_each(published, url, self._item)
+        yield from self.parse_each(page, published, self._item)
 
     def _item(self, offer: dict[str, Any]) -> PostingItem:
         location = first(offer, "location") or ", ".join(

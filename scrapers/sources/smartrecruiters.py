@@ -30,9 +30,9 @@ class SmartRecruitersSource(Source):
         offset = 0
         while True:
             params = {"limit": self.config.page_size, "offset": offset}
-            data = self.fetch_json(fetcher, url, params=params)
+            page, data = self.fetch_json(fetcher, url, params=params)
             content = list_at(data, "content", url)
-            yield from self.parse_each(content, url, self._item)
+            yield from self.parse_each(page, content, self._item)
             offset += len(content)
             if not content or offset >= int(data.get("totalFound") or 0):
                 return

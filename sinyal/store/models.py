@@ -189,6 +189,8 @@ class JobPosting(Base):
     closed_at: Mapped[datetime | None]
     #: Complete scans of its source in a row that did not list it; closed at 2.
     missed_scans: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The feed page that listed it last; when that page answers 304, the posting is still there.
+    listed_on: Mapped[str | None] = mapped_column(String(2000))
     #: Hash of the fields a source reports, so an unchanged posting costs no UPDATE.
     content_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
     raw: Mapped[dict[str, Any] | None]

@@ -39,7 +39,8 @@ def run(store: Store, site: DemoSiteServer, *extra: dict) -> RunReport:
         ),
         *(build_source(config) for config in extra),
     ]
-    return run_sources(sources, store, Fetcher(FAST, cache=StoreValidatorCache(store)))
+    fetcher = Fetcher(FAST, cache=StoreValidatorCache(store), defer_validators=True)
+    return run_sources(sources, store, fetcher)
 
 
 def postings(store: Store) -> dict[str, JobPosting]:
@@ -52,9 +53,10 @@ def test_unchanged_rescan_reuses_the_stored_listing_and_closing_still_works(
 ) -> None:
     site, root = own_site
     first = run(store, site)
-    assert first.sources[0].new == 3 and not first.sources[0].not_modified
+    assert first.sources[0].new == 3 and first.sources[0].unchanged_pages == 0
     second = run(store, site)
-    assert second.sources[0].not_modified and second.sources[0].unchanged == 3
+    assert second.sources[0].unchanged_pages == 1 and second.sources[0].unchanged == 3
+    assert second.sources[0].fetched == 0  # the 304 page was not parsed again
     seen_second = postings(store)["4012001"].last_seen
     assert seen_second > postings(store)["4012001"].first_seen
 
@@ -63,10 +65,10 @@ def test_unchanged_rescan_reuses_the_stored_listing_and_closing_still_works(
     data["jobs"] = [j for j in data["jobs"] if j.get("id") != 4012002]
     jobs_file.write_text(json.dumps(data))
     third = run(store, site)  # changed: a full ingest; the Disponent misses once
-    assert not third.sources[0].not_modified
+    assert third.sources[0].unchanged_pages == 0
     assert postings(store)["4012002"].closed_at is None
     fourth = run(store, site)  # unchanged again: 304, and the second miss closes it
-    assert fourth.sources[0].not_modified and fourth.sources[0].closed == 1
+    assert fourth.sources[0].unchanged_pages == 1 and fourth.sources[0].closed == 1
     assert postings(store)["4012002"].closed_at is not None
     assert postings(store)["4012001"].closed_at is None
 
@@ -96,3 +98,18 @@ def test_a_failed_scan_after_a_good_one_closes_nothing(
         report = run(store, site)
         assert not report.sources[0].complete
     assert all(p.closed_at is None for p in postings(store).values())
+
+
+def test_validators_are_kept_only_after_the_postings_are_stored(
+    store: Store, own_site: tuple[DemoSiteServer, Path]
+) -> None:
+    """A fetch whose postings were never stored (a crash) must not turn into a 304 later."""
+    site, _ = own_site
+    crashed = Fetcher(FAST, cache=StoreValidatorCache(store), defer_validators=True)
+    list(
+        build_source(
+            {"type": "greenhouse", "board": "nordwind", "base_url": f"{site.url}/greenhouse"}
+        ).scan(crashed)
+    )  # fetched and parsed, then the process "dies" before the pipeline ran
+    report = run(store, site)
+    assert report.sources[0].unchanged_pages == 0 and report.sources[0].new == 3

@@ -45,6 +45,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("content_hash", sa.String(length=64), server_default="", nullable=False)
         )
+        batch_op.add_column(sa.Column("listed_on", sa.String(length=2000), nullable=True))
         batch_op.drop_index("ix_job_postings_open_since")
         batch_op.create_index(
             "ix_job_postings_open_since",
@@ -59,6 +60,7 @@ def downgrade() -> None:
         batch_op.create_index(
             "ix_job_postings_open_since", ["closed_at", "original_start"], unique=False
         )
+        batch_op.drop_column("listed_on")
         batch_op.drop_column("content_hash")
         batch_op.drop_column("missed_scans")
 
