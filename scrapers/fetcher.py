@@ -235,10 +235,12 @@ class Fetcher:
                 self.cache.put(full_url, entry)
         return page
 
-    def commit_validators(self) -> None:
-        """Keep the validators of the pages fetched since the last commit (see __init__)."""
-        for url, entry in self._pending.items():
-            self.cache.put(url, entry)
+    def commit_validators(self, keep: bool = True) -> None:
+        """Keep (or, after a failed scan, drop) the validators of the pages fetched since the
+        last call; see __init__. A dropped page is simply fetched in full next time."""
+        if keep:
+            for url, entry in self._pending.items():
+                self.cache.put(url, entry)
         self._pending.clear()
 
     def _request(

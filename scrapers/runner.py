@@ -118,7 +118,9 @@ def run_sources(
         scan = scan_source(source, fetcher, source_report)
         counts = pipeline.ingest(source.key, scan.items, started)
         counts.unchanged += pipeline.touch_pages(source.key, scan.unchanged_pages, started)
-        fetcher.commit_validators()  # only now are the pages' postings safely stored
+        # Only now are the pages' postings safely stored; after a failed scan it is unclear
+        # which pages were read to the end, so their validators are dropped.
+        fetcher.commit_validators(keep=source_report.complete)
         source_report.new, source_report.updated = counts.new, counts.updated
         source_report.unchanged = counts.unchanged
         if source_report.complete:

@@ -18,6 +18,7 @@ from scrapers.sources.base import (
     Source,
     SourceConfig,
     first,
+    given,
     list_at,
 )
 
@@ -63,7 +64,7 @@ class ArbeitsagenturSource(Source):
                 raise ScanIncomplete(f"{url}: expected a JSON object")
             # The API leaves "ergebnisliste" out when nothing matches.
             results = list_at(data, "ergebnisliste", url) if "ergebnisliste" in data else []
-            yield from self.parse_each(page, results, self._item)
+            yield from self.parse_each(page, given(results), self._item)
             total = int(data.get("maxErgebnisse") or 0)
             if len(results) < self.config.page_size or page_number * self.config.page_size >= total:
                 return

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from scrapers.fetcher import Fetcher
+from scrapers.fetcher import Fetcher, Page
 from scrapers.items import PostingItem, clean_text, parse_date
-from scrapers.sources.base import ScanResult, Source, SourceConfig, list_at, required
+from scrapers.sources.base import ScanResult, Source, SourceConfig, json_list, required
+
+
+def listed_jobs(page: Page) -> list[Any]:
+    """The board's jobs without the unlisted ones (``isListed: false``)."""
+    jobs = json_list("jobs")(page)
+    return [job for job in jobs if not (isinstance(job, dict) and job.get("isListed") is False)]
 
 
 class AshbyConfig(SourceConfig):
@@ -25,12 +31,7 @@ class AshbySource(Source):
 
     def scan(self, fetcher: Fetcher) -> ScanResult:
         url = f"{self.config.base_url.rstrip('/')}/posting-api/job-board/{self.config.board}"
-        page, data = self.fetch_json(fetcher, url)
-        jobs = list_at(data, "jobs", url)
-        listed = [
-            job for job in jobs if not (isinstance(job, dict) and job.get("isListed") is False)
-        ]
-        yield from self.parse_each(page, listed, self._item)
+        yield from self.parse_each(self.fetch(fetcher, url), listed_jobs, self._item)
 
     def _item(self, job: dict[str, Any]) -> PostingItem:
         return PostingItem(

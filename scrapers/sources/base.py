@@ -68,17 +68,20 @@ class Source:
             raise ScanIncomplete(str(exc)) from exc
 
     def parse_each(
-        self, page: Page, records: Iterable[Any], parse: Callable[[dict[str, Any]], PostingItem]
+        self,
+        page: Page,
+        records_of: Callable[[Page], Iterable[Any]],
+        parse: Callable[[dict[str, Any]], PostingItem],
     ) -> ScanResult:
         """``parse`` every record of ``page``; one that fails becomes an ``ItemError``.
 
-        A page that answered 304 is not parsed again: it yields ``PageUnchanged`` and the
-        pipeline re-confirms the postings stored from it.
+        A page that answered 304 is not read again (``records_of`` is not even called): it
+        yields ``PageUnchanged`` and the pipeline re-confirms the postings stored from it.
         """
         if page.not_modified:
             yield PageUnchanged(self.key, page.url)
             return
-        for record in records:
+        for record in records_of(page):
             try:
                 yield replace(parse(record), page_url=page.url)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -91,6 +94,23 @@ def list_at(data: Any, key: str, url: str) -> list[Any]:
     if not isinstance(value, list):
         raise ScanIncomplete(f"{url}: no {key!r} list in the response")
     return value
+
+
+def given(records: list[Any]) -> Callable[[Page], list[Any]]:
+    """``records_of`` for records already read (paginated feeds parse to find the next page)."""
+    return lambda _page: records
+
+
+def json_list(key: str) -> Callable[[Page], list[Any]]:
+    """``records_of`` for a page whose JSON object holds the records under ``key``."""
+
+    def records(page: Page) -> list[Any]:
+        try:
+            return list_at(page.json(), key, page.url)
+        except FetchError as exc:
+            raise ScanIncomplete(str(exc)) from exc
+
+    return records
 
 
 def first(data: dict[str, Any], *keys: str) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 
 from scrapers.fetcher import Fetcher
 from scrapers.items import PostingItem, clean_text, parse_date
-from scrapers.sources.base import ScanResult, Source, SourceConfig, first, list_at, required
+from scrapers.sources.base import ScanResult, Source, SourceConfig, first, json_list, required
 
 
 class GreenhouseConfig(SourceConfig):
@@ -29,11 +29,10 @@ class GreenhouseSource(Source):
 
     def scan(self, fetcher: Fetcher) -> ScanResult:
         base = f"{self.config.base_url.rstrip('/')}/v1/boards/{self.config.board}"
-        page, data = self.fetch_json(fetcher, f"{base}/jobs", params={"content": "true"})
-        jobs = list_at(data, "jobs", base)
+        page = self.fetch(fetcher, f"{base}/jobs", params={"content": "true"})
         company = self.config.company or self.fetch_json(fetcher, base)[1].get("name")
         yield from self.parse_each(
-            page, jobs, lambda job: self._item(job, company or self.config.board)
+            page, json_list("jobs"), lambda job: self._item(job, company or self.config.board)
         )
 
     def _item(self, job: dict[str, Any], company: str) -> PostingItem:

@@ -9,7 +9,7 @@ from typing import Any
 
 from scrapers.fetcher import Fetcher
 from scrapers.items import PostingItem, clean_text, parse_date
-from scrapers.sources.base import ScanIncomplete, ScanResult, Source, SourceConfig, required
+from scrapers.sources.base import ScanIncomplete, ScanResult, Source, SourceConfig, given, required
 
 
 class LeverConfig(SourceConfig):
@@ -35,7 +35,7 @@ class LeverSource(Source):
             page, batch = self.fetch_json(fetcher, url, params=params)
             if not isinstance(batch, list):
                 raise ScanIncomplete(f"{url}: expected a list of postings")
-            yield from self.parse_each(page, batch, self._item)
+            yield from self.parse_each(page, given(batch), self._item)
             if len(batch) < self.config.page_size:
                 return
             skip += len(batch)

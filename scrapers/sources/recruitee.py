@@ -7,9 +7,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from scrapers.fetcher import Fetcher
+from scrapers.fetcher import Fetcher, Page
 from scrapers.items import PostingItem, clean_text, parse_date
-from scrapers.sources.base import ScanResult, Source, SourceConfig, first, list_at, required
+from scrapers.sources.base import ScanResult, Source, SourceConfig, first, json_list, required
+
+
+def published_offers(page: Page) -> list[Any]:
+    """Offers with status "published" (drafts and closed offers are in the feed too)."""
+    offers = json_list("offers")(page)
+    return [
+        offer
+        for offer in offers
+        if not (isinstance(offer, dict) and offer.get("status", "published") != "published")
+    ]
 
 
 class RecruiteeConfig(SourceConfig):
@@ -27,14 +37,7 @@ class RecruiteeSource(Source):
 
     def scan(self, fetcher: Fetcher) -> ScanResult:
         url = f"{self.config.base_url.rstrip('/')}/api/offers/"
-        page, data = self.fetch_json(fetcher, url)
-        offers = list_at(data, "offers", url)
-        published = [
-            offer
-            for offer in offers
-            if not (isinstance(offer, dict) and offer.get("status", "published") != "published")
-        ]
-        yield from self.parse_each(page, published, self._item)
+        yield from self.parse_each(self.fetch(fetcher, url), published_offers, self._item)
 
     def _item(self, offer: dict[str, Any]) -> PostingItem:
         location = first(offer, "location") or ", ".join(

@@ -7,7 +7,7 @@ from typing import Any
 
 from scrapers.fetcher import Fetcher
 from scrapers.items import PostingItem, clean_text, parse_date
-from scrapers.sources.base import ScanResult, Source, SourceConfig, list_at, required
+from scrapers.sources.base import ScanResult, Source, SourceConfig, given, list_at, required
 
 
 class SmartRecruitersConfig(SourceConfig):
@@ -32,7 +32,7 @@ class SmartRecruitersSource(Source):
             params = {"limit": self.config.page_size, "offset": offset}
             page, data = self.fetch_json(fetcher, url, params=params)
             content = list_at(data, "content", url)
-            yield from self.parse_each(page, content, self._item)
+            yield from self.parse_each(page, given(content), self._item)
             offset += len(content)
             if not content or offset >= int(data.get("totalFound") or 0):
                 return
