@@ -85,12 +85,20 @@ def bulk_insert(
         f"INSERT INTO {table.name} ({', '.join(columns)}) "
         f"VALUES ({', '.join([marker] * len(columns))})"
     )
-    active = [(i, proc) for i, proc in enumerate(processors) if proc is not None]
+    # Dates and timestamps repeat a lot in a batch (one scan time, a few hundred posting days):
+    # convert each distinct value once.
+    active: list[tuple[int, Any, dict[Any, Any]]] = [
+        (i, proc, {}) for i, proc in enumerate(processors) if proc is not None
+    ]
     converted = []
     for row in rows:
         values = list(row)
-        for i, proc in active:
-            if values[i] is not None:
-                values[i] = proc(values[i])
+        for i, proc, seen in active:
+            value = values[i]
+            if value is not None:
+                done = seen.get(value)
+                if done is None:
+                    done = seen[value] = proc(value)
+                values[i] = done
         converted.append(tuple(values))
     connection.exec_driver_sql(sql, converted)
