@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import islice
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
 from scrapers.items import PostingItem
@@ -51,22 +51,21 @@ class IngestCounts:
         self.unchanged += other.unchanged
 
 
-@dataclass(frozen=True)
-class _Known:
+class _Known(NamedTuple):
+    """What the pipeline needs to know of a stored posting to classify a new sighting."""
+
     id: int
     content_hash: str
-    original_start: date
     closed: bool
 
 
 def content_hash(item: PostingItem) -> str:
+    """Changes when anything a source reports about the posting changes (stable across runs)."""
     fields = (
         item.title, item.company, item.location, item.date_posted, item.valid_through,
         item.url, item.employment_type,
     )  # fmt: skip
-    return hashlib.sha256(
-        "\x1f".join("" if f is None else str(f) for f in fields).encode()
-    ).hexdigest()
+    return hashlib.blake2b(repr(fields).encode(), digest_size=16).hexdigest()
 
 
 def _chunks(items: Iterable[PostingItem], size: int) -> Iterator[list[PostingItem]]:
@@ -140,13 +139,10 @@ class PostingPipeline:
                 JobPosting.external_id,
                 JobPosting.id,
                 JobPosting.content_hash,
-                JobPosting.original_start,
-                JobPosting.closed_at,
+                JobPosting.closed_at.is_not(None),
             ).where(JobPosting.source == source_key)
         )
-        return {
-            ext: _Known(id_, h, start, closed is not None) for ext, id_, h, start, closed in rows
-        }
+        return {ext: _Known(id_, digest, closed) for ext, id_, digest, closed in rows}
 
     def _ingest_chunk(
         self,
@@ -171,10 +167,9 @@ class PostingPipeline:
                 seen.setdefault(item.page_url, []).append(previous.id)
             else:
                 row = self._row(item, digest, scanned_at, companies)
-                row["original_start"] = min(previous.original_start, row["original_start"])
-                row["id"] = previous.id
+                row["b_id"] = previous.id
                 changed.append(row)
-                known[item.external_id] = _Known(previous.id, digest, row["original_start"], False)
+                known[item.external_id] = _Known(previous.id, digest, False)
         for page_url, ids in seen.items():
             session.execute(
                 update(JobPosting)
@@ -232,7 +227,15 @@ class PostingPipeline:
 
     @staticmethod
     def _update_changed(session: Session, rows: list[dict[str, Any]]) -> None:
-        session.execute(update(JobPosting), rows)  # ORM bulk UPDATE by primary key
+        """Changed postings; the start never moves later (a fresh date does not reset it)."""
+        values: dict[str, Any] = {c: bindparam(c) for c in rows[0] if c != "b_id"}
+        new_start: Any = bindparam("original_start")
+        values["original_start"] = case(
+            (POSTINGS.c.original_start < new_start, POSTINGS.c.original_start), else_=new_start
+        )
+        session.execute(
+            update(POSTINGS).where(POSTINGS.c.id == bindparam("b_id")).values(values), rows
+        )
 
     def _insert_new(
         self,
@@ -260,10 +263,9 @@ class PostingPipeline:
                 JobPosting.external_id.in_([r["external_id"] for r in rows]),
             )
         )
-        starts = {r["external_id"]: (r["content_hash"], r["original_start"]) for r in rows}
+        digests = {r["external_id"]: r["content_hash"] for r in rows}
         for ext, id_ in inserted:
-            digest, start = starts[ext]
-            known[ext] = _Known(id_, digest, start, False)
+            known[ext] = _Known(id_, digests[ext], False)
 
     def _repost_starts(
         self, session: Session, keys: set[str], scanned_at: datetime
