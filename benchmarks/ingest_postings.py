@@ -88,24 +88,21 @@ def read_items(paths: list[Path]) -> list[PostingItem]:
     return items
 
 
-def bare_insert(db: Path, paths: list[Path]) -> float:
-    """The baseline: read the same files and executemany the rows, nothing else."""
-    started = time.perf_counter()
+def read_rows(paths: list[Path], fields: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The baselines' reading: each JSON line to a tuple of ``fields``, nothing else."""
     rows = []
     for path in paths:
         with path.open() as handle:
             for line in handle:
                 job = json.loads(line)
-                rows.append(
-                    (
-                        job["id"],
-                        job["title"],
-                        job["company"],
-                        job["location"],
-                        job["first_published"],
-                        job["url"],
-                    )
-                )
+                rows.append(tuple(job[f] for f in fields))
+    return rows
+
+
+def bare_insert(db: Path, paths: list[Path]) -> float:
+    """The baseline: read the same files and executemany the rows, nothing else."""
+    started = time.perf_counter()
+    rows = read_rows(paths, ("id", "title", "company", "location", "first_published", "url"))
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(
@@ -124,28 +121,13 @@ def bare_insert(db: Path, paths: list[Path]) -> float:
 
 def bare_insert_into_sinyal_table(db: Path, paths: list[Path]) -> float:
     """A second reference: the same rows, executemany'd into Sinyal's own ``job_postings``
-    (its four indexes and foreign key), with nothing computed — what the schema alone costs."""
+    (its four indexes and foreign key), with nothing computed: what the schema alone costs."""
     store = Store.from_url(f"sqlite:///{db}")
     store.upgrade()
     store.close()
     started = time.perf_counter()
-    rows = []
-    for path in paths:
-        with path.open() as handle:
-            for line in handle:
-                job = json.loads(line)
-                rows.append(
-                    (
-                        job["id"],
-                        job["title"],
-                        job["title"],
-                        job["location"],
-                        job["first_published"],
-                        job["url"],
-                        job["id"],
-                        job["first_published"],
-                    )
-                )
+    fields = ("id", "title", "title", "location", "first_published", "url", "id", "first_published")
+    rows = read_rows(paths, fields)
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA foreign_keys=ON")
