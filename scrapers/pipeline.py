@@ -54,7 +54,7 @@ class IngestCounts:
 class _Known(NamedTuple):
     """What the pipeline needs to know of a stored posting to classify a new sighting."""
 
-    id: int
+    id: int | None  # None: inserted by this ingest, id not fetched (rarely needed)
     content_hash: str
     closed: bool
 
@@ -144,6 +144,14 @@ class PostingPipeline:
         )
         return {ext: _Known(id_, digest, closed) for ext, id_, digest, closed in rows}
 
+    @staticmethod
+    def _id_of(session: Session, source_key: str, external_id: str) -> int:
+        return session.execute(
+            select(JobPosting.id).where(
+                JobPosting.source == source_key, JobPosting.external_id == external_id
+            )
+        ).scalar_one()
+
     def _ingest_chunk(
         self,
         session: Session,
@@ -163,13 +171,17 @@ class PostingPipeline:
             digest = content_hash(item)
             if previous is None:
                 new.append((item, digest))
-            elif previous.content_hash == digest and not previous.closed:
-                seen.setdefault(item.page_url, []).append(previous.id)
+                continue
+            posting_id = previous.id
+            if posting_id is None:
+                posting_id = self._id_of(session, source_key, item.external_id)
+            if previous.content_hash == digest and not previous.closed:
+                seen.setdefault(item.page_url, []).append(posting_id)
             else:
                 row = self._row(item, digest, scanned_at, companies)
-                row["b_id"] = previous.id
+                row["b_id"] = posting_id
                 changed.append(row)
-                known[item.external_id] = _Known(previous.id, digest, False)
+                known[item.external_id] = _Known(posting_id, digest, False)
         for page_url, ids in seen.items():
             session.execute(
                 update(JobPosting)
@@ -257,15 +269,8 @@ class PostingPipeline:
             if earlier is not None and earlier < row["original_start"]:
                 row["original_start"] = earlier
         bulk_insert(session, POSTINGS, INSERT_COLUMNS, [INSERT_VALUES(r) for r in rows])
-        inserted = session.execute(
-            select(JobPosting.external_id, JobPosting.id).where(
-                JobPosting.source == source_key,
-                JobPosting.external_id.in_([r["external_id"] for r in rows]),
-            )
-        )
-        digests = {r["external_id"]: r["content_hash"] for r in rows}
-        for ext, id_ in inserted:
-            known[ext] = _Known(id_, digests[ext], False)
+        for row in rows:  # ids are looked up only if the same scan lists the posting again
+            known[row["external_id"]] = _Known(None, row["content_hash"], False)
 
     def _repost_starts(
         self, session: Session, keys: set[str], scanned_at: datetime

@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from scrapers.items import PostingItem
@@ -133,3 +134,14 @@ def test_a_closed_posting_that_reappears_reopens(store: Store) -> None:
     assert rows(store)[0].closed_at is not None
     pipeline.ingest(key, [posting("1")], DAY0 + timedelta(days=3))
     assert rows(store)[0].closed_at is None
+
+
+def test_same_posting_listed_again_in_a_later_chunk(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ids of rows inserted by this ingest are fetched lazily when a later chunk needs them."""
+    monkeypatch.setattr("scrapers.pipeline.CHUNK", 2)
+    items = [posting("1"), posting("2", "Disponent"), posting("1", location="Altona")]
+    counts = PostingPipeline(store).ingest("greenhouse:nordwind", items, DAY0)
+    assert (counts.new, counts.updated) == (2, 1)
+    assert rows(store)[0].location == "Altona"
