@@ -35,6 +35,8 @@ def actions_service(settings: Settings) -> ServiceSpec:
         env=env,
         health_url=f"{settings.actions_url}/health",
         start_timeout=120,
+        port=settings.actions_port,
+        port_setting="SINYAL_ACTIONS_PORT",
     )
 
 
@@ -68,6 +70,8 @@ def rasa_service(settings: Settings) -> ServiceSpec:
         # (some re-enabled after PYTHONWARNINGS is applied); none is actionable for a pinned
         # runtime, and they bury Rasa's own log lines.
         hide_line=PythonWarningFilter(),
+        port=settings.rasa_port,
+        port_setting="SINYAL_RASA_PORT",
         start_timeout=300,
     )
 
@@ -89,4 +93,6 @@ def demo_site_service(settings: Settings) -> ServiceSpec:
         env=dict(os.environ),
         health_url=f"{settings.demo_site_url}/robots.txt",
         start_timeout=60,
+        port=settings.demo_site_port,
+        port_setting="SINYAL_DEMO_SITE_PORT",
     )

@@ -11,6 +11,7 @@ import contextlib
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -59,6 +60,9 @@ class ServiceSpec:
     #: Output lines for which this returns True are not relayed.
     hide_line: Callable[[str], bool] = lambda _line: False
     start_timeout: float = 300.0
+    #: The port it will listen on, and the setting that chooses it (for a clear error).
+    port: int | None = None
+    port_setting: str = ""
 
 
 @dataclass
@@ -79,6 +83,12 @@ class Supervisor:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self, spec: ServiceSpec) -> RunningService:
+        if spec.port is not None and not port_is_free(spec.port):
+            # Otherwise the health check would happily talk to whatever holds the port.
+            raise ServiceFailed(
+                f"{spec.name}: port {spec.port} is already in use; stop what holds it "
+                f"or choose another with {spec.port_setting}"
+            )
         process = subprocess.Popen(
             spec.argv,
             cwd=spec.cwd,
@@ -148,6 +158,12 @@ class Supervisor:
         for service in self.services:
             _signal_group(service.process, signal.SIGKILL)  # stray workers of the group
             service.relay.join(timeout=2)
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((host, port)) != 0
 
 
 def _signal_group(process: subprocess.Popen[str], sig: signal.Signals) -> None:

@@ -107,3 +107,21 @@ def test_python_warning_filter_hides_warnings_but_not_what_follows() -> None:
     ]
     shown = [line for line in lines if not hide(line)]
     assert shown == [lines[3], *lines[5:]]
+
+
+def test_a_taken_port_is_refused_before_starting(tmp_path: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        spec = ServiceSpec(
+            name="web",
+            argv=[sys.executable, "-c", "pass"],
+            health_url=f"http://127.0.0.1:{port}/",
+            port=port,
+            port_setting="SINYAL_WEB_PORT",
+        )
+        supervisor = Supervisor(out=io.StringIO())
+        with pytest.raises(ServiceFailed, match=f"port {port} is already in use.*SINYAL_WEB_PORT"):
+            supervisor.start(spec)
+        assert supervisor.services == []
