@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     )
     default_language: Literal["en", "id"] = "en"
     flows_dir: Path = Field(default=Path("flows"), description="one YAML file per outreach flow")
+    candidate_page_url: str = Field(
+        default="https://example.invalid/jobs",
+        description="where the bot sends job seekers (people who want a job, not a recruiter)",
+    )
 
     # Scraping: politeness and re-post detection.
     scrape_contact_url: str = "https://example.invalid/sinyal-bot"

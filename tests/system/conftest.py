@@ -78,6 +78,7 @@ def start_system(tmp: Path, extra_env: dict[str, str]) -> RunningSystem:
         SINYAL_ACTIONS_PORT=str(free_port()),
         SINYAL_DEMO_SITE_PORT=str(free_port()),
         SINYAL_SCRAPE_REQUESTS_PER_SECOND="20",
+        SINYAL_CANDIDATE_PAGE_URL="https://consultancy.example/candidates",
         COLUMNS="200",
     )
     env.update(extra_env)

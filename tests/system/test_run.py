@@ -54,6 +54,15 @@ def test_bahasa_indonesia_entry_gets_indonesian_replies(system: RunningSystem) -
     assert say(system, sender, "terima kasih banyak") == ["Sama-sama!"]
 
 
+def test_faq_and_job_seeker_answers(system: RunningSystem) -> None:
+    sender = f"web-{uuid.uuid4().hex[:8]}"
+    (fees,) = say(system, sender, "how much do you charge?", language="en")
+    assert "success fee" in fees
+    (seeker,) = say(system, f"{sender}-2", "saya sedang mencari pekerjaan", language="id")
+    assert "https://consultancy.example/candidates" in seeker  # from settings, via the action
+    assert "halaman kandidat" in seeker
+
+
 def test_tracker_store_keeps_the_conversation(system: RunningSystem) -> None:
     """Rasa's SQL tracker store (SQLite file or the PostgreSQL database) holds the events."""
     sender = f"web-{uuid.uuid4().hex[:8]}"
