@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from sinyal.commands import console, err_console, settings_or_exit
+from sinyal.commands import privacy as privacy_commands
 from sinyal.commands import scrape as scrape_commands
 from sinyal.commands import triggers as trigger_commands
 
@@ -16,6 +17,7 @@ db_app = typer.Typer(help="The lead store's schema (Alembic migrations).", no_ar
 app.add_typer(db_app, name="db")
 app.add_typer(scrape_commands.app, name="scrape")
 app.add_typer(trigger_commands.app, name="triggers")
+app.add_typer(privacy_commands.app, name="privacy")
 
 
 @app.command()

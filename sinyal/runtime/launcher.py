@@ -67,6 +67,31 @@ def scrape_in_background(settings: Settings, console: Console) -> threading.Thre
     return thread
 
 
+def sweep_erasures_in_background(
+    settings: Settings, console: Console, stop: threading.Event, every: float = 5.0
+) -> threading.Thread:
+    """Carry out "delete my data" requests (see sinyal.privacy) while the system runs."""
+    from sinyal.privacy import sweep
+
+    def work() -> None:
+        store = Store.from_settings(settings)
+        try:
+            while not stop.wait(every):
+                try:
+                    result = sweep(settings, store)
+                except SQLAlchemyError as exc:
+                    console.print(f"[red]privacy[/] sweep failed, will retry: {exc}")
+                    continue
+                if result.completed:
+                    console.print(f"[cyan]privacy[/] {result.completed} erasure request(s) done")
+        finally:
+            store.close()
+
+    thread = threading.Thread(target=work, name="erasure-sweeper", daemon=True)
+    thread.start()
+    return thread
+
+
 def urls_table(settings: Settings) -> Table:
     table = Table(title="Sinyal is running", show_header=True)
     table.add_column("what")
@@ -107,6 +132,7 @@ def run(
             if stop.is_set():
                 return 0
         console.print(urls_table(settings))
+        sweep_erasures_in_background(settings, console, stop)
         if settings.scrape_on_start:
             scrape_in_background(settings, console)
         console.print("Press Ctrl-C to stop.")

@@ -394,6 +394,23 @@ class Handover(Base):
     claimed_at: Mapped[datetime | None]
 
 
+class ErasureRequest(Base):
+    """A prospect asked to delete their data. Kept until every copy is gone, then anonymised.
+
+    Rasa saves a turn's events after its actions ran, so the tracker rows are deleted again
+    once the requesting turn has settled; ``sender_id`` is replaced by its hash when done.
+    """
+
+    __tablename__ = "erasure_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(255), index=True)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    passes: Mapped[int] = mapped_column(Integer, default=0)
+    last_pass_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
 class KpiEvent(Base):
     """Append-only: one row per thing that happened. Holds ids, never personal data.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -10,7 +11,7 @@ import requests
 from sqlalchemy import select, text
 
 from sinyal.store import Store
-from sinyal.store.models import Company, Conversation, KpiEvent, Trigger
+from sinyal.store.models import Company, Conversation, ErasureRequest, KpiEvent, Trigger
 from tests.system.conftest import SINYAL, RunningSystem, port_is_free
 
 pytestmark = pytest.mark.slow
@@ -83,6 +84,53 @@ def test_tracker_store_keeps_the_conversation(system: RunningSystem) -> None:
     finally:
         tracker_store.close()
     assert "user" in rows and "bot" in rows
+
+
+def tracker_senders(system: RunningSystem, sender: str) -> int:
+    if system.settings.database.get_backend_name() == "sqlite":
+        tracker = Store.from_url(f"sqlite:///{system.settings.data_path / 'tracker.db'}")
+    else:
+        tracker = Store.from_settings(system.settings)
+    try:
+        with tracker.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    text("select count(*) from events where sender_id = :s"), {"s": sender}
+                ).scalar_one()
+            )
+    finally:
+        tracker.close()
+
+
+def test_delete_my_data_erases_the_conversation_from_rasas_tracker_store(
+    system: RunningSystem,
+) -> None:
+    sender = f"web-{uuid.uuid4().hex[:8]}"
+    say(system, sender, "hello", company="Acme GmbH", role="Koch")
+    say(system, sender, "my email is anna.schmidt@acme-logistik.de")
+    assert tracker_senders(system, sender) > 0
+    (reply,) = say(system, sender, "please delete all my data")
+    assert "being deleted" in reply
+    store = Store.from_settings(system.settings)
+
+    def completed() -> bool:
+        with store.transaction() as s:
+            query = select(ErasureRequest).where(ErasureRequest.completed_at.is_not(None))
+            return s.scalars(query).first() is not None
+
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (
+            completed() and tracker_senders(system, sender) == 0
+        ):
+            time.sleep(1)
+        assert tracker_senders(system, sender) == 0
+        assert completed()
+        with store.transaction() as s:
+            pending = select(ErasureRequest).where(ErasureRequest.sender_id == sender)
+            assert s.scalars(pending).first() is None  # anonymised once complete
+    finally:
+        store.close()
 
 
 def test_doctor_sees_rasa_reach_the_action_server(system: RunningSystem) -> None:

@@ -1,0 +1,41 @@
+""" "Delete my data": erase what the lead store holds now, and queue the tracker-store sweep."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from actions.store import in_transaction
+from sinyal.privacy import erase_lead_store, request_erasure
+
+logger = logging.getLogger(__name__)
+
+
+class ActionDeleteMyData(Action):
+    def name(self) -> str:
+        return "action_delete_my_data"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        sender = tracker.sender_id
+
+        def erase(session: Session) -> None:
+            request_erasure(session, sender)
+            erase_lead_store(session, sender)
+
+        try:
+            await in_transaction(erase)
+        except SQLAlchemyError:
+            logger.exception("erasure request could not be stored")
+            dispatcher.utter_message(response="utter_data_delete_failed")
+            return []
+        dispatcher.utter_message(response="utter_data_deleted")
+        # Forget the answers held in slots too; keep only the language to reply in.
+        return [AllSlotsReset(), SlotSet("language", tracker.get_slot("language"))]

@@ -1,0 +1,25 @@
+"""``sinyal privacy sweep``: carry out pending "delete my data" requests now."""
+
+from __future__ import annotations
+
+import typer
+
+from sinyal.commands import console, open_store, settings_or_exit
+from sinyal.privacy import sweep as sweep_erasures
+
+app = typer.Typer(help="Personal data: erasure requests.", no_args_is_help=True)
+
+
+@app.command("sweep")
+def sweep() -> None:
+    """Erase the data of every pending request (`sinyal run` does this every few seconds)."""
+    settings = settings_or_exit()
+    store = open_store(settings)
+    try:
+        result = sweep_erasures(settings, store)
+    finally:
+        store.close()
+    console.print(
+        f"{result.swept} pending request(s) swept, {result.completed} completed, "
+        f"{result.tracker_rows} tracker rows deleted"
+    )

@@ -1,0 +1,134 @@
+""" "Delete my data": erase a prospect's personal data everywhere it lives.
+
+Two places hold it: the lead store (every column declared with ``pii_column``, reached through
+the prospect's conversation) and Rasa's tracker store, whose ``events`` rows keep the raw
+messages with emails and phone numbers. Rasa 3.6 has no API to delete a conversation, so its
+rows are deleted directly. Rasa writes a turn's events *after* the turn's actions ran, which
+would put back what an in-turn deletion removed; so a request is kept in ``erasure_requests``
+and swept again once the turn has settled (``SETTLE_SECONDS``). Any process may sweep: rows are
+claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import create_engine, inspect, select, text, update
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session
+
+from sinyal.runtime.rasa import tracker_store_config
+from sinyal.settings import Settings
+from sinyal.store import Store
+from sinyal.store.models import (
+    Conversation,
+    ErasureRequest,
+    EventType,
+    KpiEvent,
+    Lead,
+    OutreachMessage,
+    pii_columns,
+    utcnow,
+)
+
+SETTLE_SECONDS = 10.0
+
+
+def request_erasure(session: Session, sender_id: str) -> ErasureRequest:
+    """Record the request (once per sender while pending); sweeping does the work."""
+    pending = session.scalars(
+        select(ErasureRequest).where(
+            ErasureRequest.sender_id == sender_id, ErasureRequest.completed_at.is_(None)
+        )
+    ).first()
+    if pending is not None:
+        return pending
+    request = ErasureRequest(sender_id=sender_id)
+    session.add(request)
+    session.flush()
+    return request
+
+
+def erase_lead_store(session: Session, sender_id: str) -> int:
+    """Null every personal-data column reachable from the sender's conversation."""
+    conversation = session.scalars(
+        select(Conversation).where(Conversation.sender_id == sender_id)
+    ).one_or_none()
+    if conversation is None:
+        return 0
+    marked = pii_columns()
+    leads = session.scalars(select(Lead).where(Lead.conversation_id == conversation.id)).all()
+    for lead in leads:
+        for column in marked.get(Lead.__tablename__, []):
+            setattr(lead, column, None)
+        lead.erased_at = utcnow()
+        session.add(KpiEvent(type=EventType.DATA_ERASED.value, actor="prospect", lead_id=lead.id))
+    if conversation.outreach_message_id is not None:
+        cleared = dict.fromkeys(marked.get(OutreachMessage.__tablename__, []))
+        session.execute(
+            update(OutreachMessage)
+            .where(OutreachMessage.id == conversation.outreach_message_id)
+            .values(cleared)
+        )
+    return len(leads)
+
+
+def tracker_url(settings: Settings) -> URL | None:
+    """Where Rasa's SQL tracker store keeps ``events`` (None: in memory, nothing to delete)."""
+    config = tracker_store_config(settings)
+    if config is None:
+        return None
+    if config["dialect"] == "sqlite":
+        return make_url(f"sqlite:///{config['db']}")
+    return settings.database
+
+
+def erase_tracker(settings: Settings, sender_id: str) -> int:
+    """Delete the sender's rows from Rasa's tracker store; returns how many went."""
+    url = tracker_url(settings)
+    if url is None:
+        return 0
+    engine = create_engine(url)
+    try:
+        if not inspect(engine).has_table("events"):
+            return 0
+        with engine.begin() as connection:
+            deleted = connection.execute(
+                text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender_id}
+            )
+            return int(deleted.rowcount or 0)
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class SweepResult:
+    swept: int = 0
+    completed: int = 0
+    tracker_rows: int = 0
+
+
+def sweep(settings: Settings, store: Store, now: datetime | None = None) -> SweepResult:
+    """Erase for every pending request; complete those whose requesting turn has settled."""
+    now = now or utcnow()
+    result = SweepResult()
+    with store.transaction() as session:
+        pending = session.scalars(
+            select(ErasureRequest)
+            .where(ErasureRequest.completed_at.is_(None))
+            .order_by(ErasureRequest.id)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for request in pending:
+            erase_lead_store(session, request.sender_id)
+            result.tracker_rows += erase_tracker(settings, request.sender_id)
+            request.passes += 1
+            request.last_pass_at = now
+            result.swept += 1
+            if now - request.requested_at >= timedelta(seconds=SETTLE_SECONDS):
+                request.completed_at = now
+                request.sender_id = hashlib.sha256(request.sender_id.encode()).hexdigest()
+                result.completed += 1
+    return result

@@ -1,0 +1,156 @@
+"""Erasure against real databases. Rasa's own ``events`` table is exercised end to end in
+tests/system; here a table with the same name and key column stands in for it."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from sinyal.privacy import SETTLE_SECONDS, erase_lead_store, request_erasure, sweep
+from sinyal.settings import Settings, load_settings
+from sinyal.store import Store
+from sinyal.store.models import (
+    Conversation,
+    ErasureRequest,
+    Flow,
+    KpiEvent,
+    Lead,
+    MessageVariant,
+    OutreachMessage,
+    utcnow,
+)
+
+
+@pytest.fixture
+def settings(clean_env: Path) -> Settings:
+    return load_settings(data_dir=clean_env / "var")
+
+
+def seed(store: Store, sender: str) -> None:
+    with store.transaction() as s:
+        flow = Flow(name="f", definition={}, definition_hash="h")
+        s.add(flow)
+        s.flush()
+        variant = MessageVariant(flow_id=flow.id, key="A", body="b")
+        s.add(variant)
+        s.flush()
+        outreach = OutreachMessage(
+            token="t",
+            flow_id=flow.id,
+            variant_id=variant.id,
+            channel="email",
+            recipient_name="Anna Schmidt",
+            recipient_address="anna@acme.example",
+        )
+        s.add(outreach)
+        s.flush()
+        conversation = Conversation(
+            sender_id=sender, channel="rest", outreach_message_id=outreach.id
+        )
+        s.add(conversation)
+        s.flush()
+        s.add(
+            Lead(
+                conversation_id=conversation.id,
+                contact_name="Anna Schmidt",
+                email="anna@acme.example",
+                phone="+494012345",
+                preferred_contact_time="mornings",
+                answers={"roles": "Java"},
+                consent_given=True,
+            )
+        )
+
+
+def test_lead_store_personal_data_is_nulled(store: Store) -> None:
+    seed(store, "web-1")
+    with store.transaction() as s:
+        assert erase_lead_store(s, "web-1") == 1
+    with store.transaction() as s:
+        lead = s.scalars(select(Lead)).one()
+        assert (lead.contact_name, lead.email, lead.phone, lead.preferred_contact_time) == (
+            None,
+            None,
+            None,
+            None,
+        )
+        assert lead.erased_at is not None and lead.answers == {"roles": "Java"}
+        outreach = s.scalars(select(OutreachMessage)).one()
+        assert outreach.recipient_name is None and outreach.recipient_address is None
+        assert [e.type for e in s.scalars(select(KpiEvent))] == ["data_erased"]
+
+
+def test_unknown_sender_erases_nothing(store: Store) -> None:
+    with store.transaction() as s:
+        assert erase_lead_store(s, "nobody") == 0
+
+
+def tracker_engine(settings: Settings):
+    path = settings.data_path / "tracker.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return create_engine(f"sqlite:///{path}")
+
+
+def add_tracker_rows(settings: Settings, senders: list[str]) -> None:
+    engine = tracker_engine(settings)
+    with engine.begin() as c:
+        c.execute(
+            text(
+                "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, "
+                "sender_id TEXT, data TEXT)"
+            )
+        )
+        for sender in senders:
+            c.execute(
+                text("INSERT INTO events (sender_id, data) VALUES (:s, 'x@y.z')"), {"s": sender}
+            )
+    engine.dispose()
+
+
+def tracker_rows(settings: Settings) -> list[str]:
+    engine = tracker_engine(settings)
+    with engine.connect() as c:
+        found = [r[0] for r in c.execute(text("SELECT sender_id FROM events"))]
+    engine.dispose()
+    return found
+
+
+def test_sweep_erases_everywhere_and_completes_after_the_turn_settled(
+    settings: Settings,
+) -> None:
+    store = Store.from_settings(settings)
+    store.upgrade()
+    seed(store, "web-1")
+    add_tracker_rows(settings, ["web-1", "web-1", "other"])
+    with store.transaction() as s:
+        first = request_erasure(s, "web-1")
+        again = request_erasure(s, "web-1")
+        assert first.id == again.id  # one pending request per sender
+    early = sweep(settings, store)
+    assert (early.swept, early.completed, early.tracker_rows) == (1, 0, 2)
+    assert tracker_rows(settings) == ["other"]
+    make_tracker_table_rows = ["web-1"]  # Rasa saving the requesting turn after the action
+    engine = create_engine(f"sqlite:///{settings.data_path / 'tracker.db'}")
+    with engine.begin() as c:
+        for sender in make_tracker_table_rows:
+            c.execute(
+                text("INSERT INTO events (sender_id, data) VALUES (:s, 'again')"), {"s": sender}
+            )
+    engine.dispose()
+    late = sweep(settings, store, now=utcnow() + timedelta(seconds=SETTLE_SECONDS + 1))
+    assert (late.completed, late.tracker_rows) == (1, 1)
+    assert tracker_rows(settings) == ["other"]
+    with store.transaction() as s:
+        request = s.scalars(select(ErasureRequest)).one()
+        assert request.completed_at is not None and request.passes == 2
+        assert request.sender_id != "web-1" and len(request.sender_id) == 64  # anonymised
+    assert sweep(settings, store).swept == 0
+    store.close()
+
+
+def test_memory_tracker_store_has_nothing_to_delete(clean_env: Path) -> None:
+    settings = load_settings(data_dir=clean_env / "var", rasa_tracker_store="memory")
+    from sinyal.privacy import erase_tracker
+
+    assert erase_tracker(settings, "web-1") == 0
