@@ -10,6 +10,7 @@ import pytest
 import requests
 from sqlalchemy import select, text
 
+from sinyal.privacy import tracker_url
 from sinyal.store import Store
 from sinyal.store.models import Company, Conversation, ErasureRequest, KpiEvent, Trigger
 from tests.system.conftest import SINYAL, RunningSystem, port_is_free
@@ -64,42 +65,25 @@ def test_faq_and_job_seeker_answers(system: RunningSystem) -> None:
     assert "halaman kandidat" in seeker
 
 
+def tracker_event_types(system: RunningSystem, sender: str) -> list[str]:
+    """The sender's rows in Rasa's SQL tracker store, wherever the settings put it."""
+    url = tracker_url(system.settings)
+    assert url is not None
+    tracker = Store.from_url(url)
+    try:
+        with tracker.engine.connect() as conn:
+            query = text("select type_name from events where sender_id = :s")
+            return list(conn.execute(query, {"s": sender}).scalars())
+    finally:
+        tracker.close()
+
+
 def test_tracker_store_keeps_the_conversation(system: RunningSystem) -> None:
     """Rasa's SQL tracker store (SQLite file or the PostgreSQL database) holds the events."""
     sender = f"web-{uuid.uuid4().hex[:8]}"
     say(system, sender, "hi")
-    if system.settings.database.get_backend_name() == "sqlite":
-        tracker_store = Store.from_url(f"sqlite:///{system.settings.data_path / 'tracker.db'}")
-    else:
-        tracker_store = Store.from_settings(system.settings)
-    try:
-        with tracker_store.engine.connect() as conn:
-            rows = (
-                conn.execute(
-                    text("select type_name from events where sender_id = :s"), {"s": sender}
-                )
-                .scalars()
-                .all()
-            )
-    finally:
-        tracker_store.close()
+    rows = tracker_event_types(system, sender)
     assert "user" in rows and "bot" in rows
-
-
-def tracker_senders(system: RunningSystem, sender: str) -> int:
-    if system.settings.database.get_backend_name() == "sqlite":
-        tracker = Store.from_url(f"sqlite:///{system.settings.data_path / 'tracker.db'}")
-    else:
-        tracker = Store.from_settings(system.settings)
-    try:
-        with tracker.engine.connect() as conn:
-            return int(
-                conn.execute(
-                    text("select count(*) from events where sender_id = :s"), {"s": sender}
-                ).scalar_one()
-            )
-    finally:
-        tracker.close()
 
 
 def test_delete_my_data_erases_the_conversation_from_rasas_tracker_store(
@@ -108,7 +92,7 @@ def test_delete_my_data_erases_the_conversation_from_rasas_tracker_store(
     sender = f"web-{uuid.uuid4().hex[:8]}"
     say(system, sender, "hello", company="Acme GmbH", role="Koch")
     say(system, sender, "my email is anna.schmidt@acme-logistik.de")
-    assert tracker_senders(system, sender) > 0
+    assert len(tracker_event_types(system, sender)) > 0
     (reply,) = say(system, sender, "please delete all my data")
     assert "being deleted" in reply
     store = Store.from_settings(system.settings)
@@ -121,10 +105,10 @@ def test_delete_my_data_erases_the_conversation_from_rasas_tracker_store(
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not (
-            completed() and tracker_senders(system, sender) == 0
+            completed() and len(tracker_event_types(system, sender)) == 0
         ):
             time.sleep(1)
-        assert tracker_senders(system, sender) == 0
+        assert len(tracker_event_types(system, sender)) == 0
         assert completed()
         with store.transaction() as s:
             pending = select(ErasureRequest).where(ErasureRequest.sender_id == sender)
