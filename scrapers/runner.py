@@ -75,7 +75,6 @@ class Scan:
 def scan_source(source: Source, fetcher: Fetcher, report: SourceReport) -> Scan:
     """Everything the source yields; errors are counted and logged, never raised."""
     scan = Scan()
-    items = scan.items
     try:
         for result in source.scan(fetcher):
             if isinstance(result, ItemError):
@@ -84,7 +83,7 @@ def scan_source(source: Source, fetcher: Fetcher, report: SourceReport) -> Scan:
             elif isinstance(result, PageUnchanged):
                 scan.unchanged_pages.append(result.url)
             else:
-                items.append(result)
+                scan.items.append(result)
         report.complete = True
     except ScanIncomplete as exc:
         report.error = str(exc)
@@ -92,7 +91,7 @@ def scan_source(source: Source, fetcher: Fetcher, report: SourceReport) -> Scan:
     except Exception as exc:  # a bug in one source must not stop the others
         report.error = f"{type(exc).__name__}: {exc}"
         logger.exception("source %s failed", source.key)
-    report.fetched = len(items)
+    report.fetched = len(scan.items)
     report.unchanged_pages = len(scan.unchanged_pages)
     return scan
 

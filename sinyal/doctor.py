@@ -50,15 +50,12 @@ def _environment(env: Environment, version_code: str, expected: str) -> Finding:
 
 
 def check_engine(settings: Settings) -> Finding:
-    code = "import sys, sinyal; print('Python %d.%d' % sys.version_info[:2])"
-    env = engine_environment(settings.project_dir)
-    finding = _environment(env, code, "Python 3.")
-    minor = (
-        finding.detail.split("Python 3.")[-1].split()[0] if "Python 3." in finding.detail else ""
+    code = (
+        "import sys, sinyal; v = sys.version_info[:2]; "
+        "sys.exit('needs Python >= 3.11, has %d.%d' % v) if v < (3, 11) "
+        "else print('Python %d.%d' % v)"
     )
-    if finding.status is Status.OK and minor.isdigit() and int(minor) < 11:
-        return Finding(finding.check, Status.FAIL, f"needs Python >= 3.11, {finding.detail}")
-    return finding
+    return _environment(engine_environment(settings.project_dir), code, "Python 3.")
 
 
 def check_rasa(settings: Settings) -> Finding:

@@ -50,9 +50,12 @@ def refresh(
     flows: list[FlowDefinition],
     *,
     flow_name: str | None = None,
+    sources: list[Source] | None = None,
     on_source_done: Callable[[SourceReport], None] | None = None,
 ) -> Refresh:
-    sources = unique_sources(flows)
+    """Scrape ``sources`` (default: the flows' own) and update the flows' triggers."""
+    if sources is None:
+        sources = unique_sources(flows)
     fetcher = Fetcher(
         fetch_policy(settings), cache=StoreValidatorCache(store), defer_validators=True
     )

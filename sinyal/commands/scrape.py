@@ -98,12 +98,15 @@ def run(
             TimeElapsedColumn(),
             console=err_console,
         ) as progress:
-            task = progress.add_task("scraping", total=len(unique_sources(flows)))
+            sources = unique_sources(flows)
+            task = progress.add_task("scraping", total=len(sources))
 
             def done(source: SourceReport) -> None:
                 progress.update(task, advance=1, description=f"scraped {source.key}")
 
-            result = refresh(settings, store, flows, flow_name=flow, on_source_done=done)
+            result = refresh(
+                settings, store, flows, flow_name=flow, sources=sources, on_source_done=done
+            )
     finally:
         store.close()
     report = result.report
