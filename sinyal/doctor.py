@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sinyal.bootstrap import Environment, engine_environment, rasa_environment
 from sinyal.conversations import HEALTH_CHECK_SENDER
 from sinyal.runtime.rasa import RASA_VERSION
+from sinyal.runtime.supervisor import port_is_free
 from sinyal.runtime.training import model_is_current
 from sinyal.settings import Settings
 from sinyal.store import Store
@@ -89,12 +89,6 @@ def check_model(settings: Settings) -> Finding:
     return Finding("model", Status.OK, str(settings.model_path))
 
 
-def _port_open(host: str, port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex((host, port)) == 0
-
-
 def _get(url: str) -> requests.Response | None:
     try:
         return requests.get(url, timeout=3)
@@ -104,7 +98,7 @@ def _get(url: str) -> requests.Response | None:
 
 def check_port(name: str, host: str, port: int, url: str, marker: str) -> Finding:
     """A free port is fine (not running); a port held by something else is a problem."""
-    if not _port_open(host, port):
+    if port_is_free(port, host):
         return Finding(name, Status.OK, f"not running; port {port} is free")
     response = _get(url)
     if response is not None and response.ok and marker in response.text:
@@ -115,8 +109,8 @@ def check_port(name: str, host: str, port: int, url: str, marker: str) -> Findin
 def check_actions_reachable(settings: Settings) -> Finding | None:
     """When both servers run, ask Rasa to execute a custom action: proves Rasa reaches it."""
     if not (
-        _port_open(settings.host, settings.rasa_port)
-        and _port_open(settings.host, settings.actions_port)
+        not port_is_free(settings.rasa_port, settings.host)
+        and not port_is_free(settings.actions_port, settings.host)
     ):
         return None
     params = {"token": settings.rasa_token.get_secret_value()} if settings.rasa_token else {}

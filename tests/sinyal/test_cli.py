@@ -1,31 +1,22 @@
 """The `sinyal` command as a user runs it: a real subprocess of the installed entry point."""
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
 
 from sinyal.store import Store, migrate
-
-SINYAL = Path(sys.executable).with_name("sinyal")
-
-
-def sinyal(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(SINYAL), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
-    )
+from tests.helpers import isolated_env, run_sinyal
 
 
 @pytest.fixture
 def env(clean_env: Path) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("SINYAL_")}
-    environ.pop("DATABASE_URL", None)
-    environ["SINYAL_DATA_DIR"] = str(clean_env / "var")
-    environ["COLUMNS"] = "200"
-    return environ
+    return isolated_env(SINYAL_DATA_DIR=str(clean_env / "var"))
+
+
+def sinyal(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return run_sinyal(*args, env=env, cwd=cwd, timeout=120)
 
 
 def test_db_upgrade_then_current(env: dict[str, str], clean_env: Path) -> None:

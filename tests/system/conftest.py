@@ -9,9 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -25,20 +23,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
 from sinyal.settings import Settings
+from tests.helpers import SINYAL, free_port, isolated_env
 
-SINYAL = Path(sys.executable).with_name("sinyal")
 READY_LINE = "Press Ctrl-C to stop."
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
 @dataclass
@@ -70,16 +57,13 @@ class RunningSystem:
 
 
 def start_system(tmp: Path, extra_env: dict[str, str]) -> RunningSystem:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SINYAL_")}
-    env.pop("DATABASE_URL", None)
-    env.update(
+    env = isolated_env(
         SINYAL_DATA_DIR=str(tmp / "var"),
         SINYAL_RASA_PORT=str(free_port()),
         SINYAL_ACTIONS_PORT=str(free_port()),
         SINYAL_DEMO_SITE_PORT=str(free_port()),
         SINYAL_SCRAPE_REQUESTS_PER_SECOND="20",
         SINYAL_CANDIDATE_PAGE_URL="https://consultancy.example/candidates",
-        COLUMNS="200",
     )
     env.update(extra_env)
     settings = Settings(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
 import uuid
 
@@ -13,7 +12,8 @@ from sqlalchemy import select, text
 from sinyal.privacy import tracker_url
 from sinyal.store import Store
 from sinyal.store.models import Company, Conversation, ErasureRequest, KpiEvent, Trigger
-from tests.system.conftest import SINYAL, RunningSystem, port_is_free
+from tests.helpers import port_is_free, run_sinyal
+from tests.system.conftest import RunningSystem
 
 pytestmark = pytest.mark.slow
 
@@ -118,9 +118,7 @@ def test_delete_my_data_erases_the_conversation_from_rasas_tracker_store(
 
 
 def test_doctor_sees_rasa_reach_the_action_server(system: RunningSystem) -> None:
-    done = subprocess.run(
-        [str(SINYAL), "doctor"], env=system.env, capture_output=True, text=True, timeout=120
-    )
+    done = run_sinyal("doctor", env=system.env, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "rasa -> actions" in done.stdout
     assert "Rasa ran a custom action on the action server" in done.stdout

@@ -1,37 +1,27 @@
 """`sinyal scrape ...` and `sinyal triggers list` as a user runs them, against the demo site."""
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from scrapers.demo_site.server import SITE_DIR, DemoSiteServer
-
-SINYAL = Path(sys.executable).with_name("sinyal")
-PROJECT = Path(__file__).resolve().parents[3]
+from tests.helpers import isolated_env, run_sinyal
 
 
 @pytest.fixture
 def env(clean_env: Path) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("SINYAL_")}
-    environ.pop("DATABASE_URL", None)
-    environ.update(
+    return isolated_env(
         SINYAL_DATA_DIR=str(clean_env / "var"),
         SINYAL_SCRAPE_REQUESTS_PER_SECOND="50",
         SINYAL_SCRAPE_RETRIES="1",
         SINYAL_SCRAPE_TIMEOUT="5",
-        COLUMNS="200",
     )
-    return environ
 
 
 def sinyal(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(SINYAL), *args], env=env, capture_output=True, text=True, timeout=300
-    )
+    return run_sinyal(*args, env=env)
 
 
 def test_scrape_page_prints_one_json_object_per_posting(env: dict[str, str]) -> None:

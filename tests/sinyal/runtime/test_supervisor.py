@@ -12,13 +12,7 @@ from pathlib import Path
 import pytest
 
 from sinyal.runtime.supervisor import PythonWarningFilter, ServiceFailed, ServiceSpec, Supervisor
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
+from tests.helpers import free_port
 
 SERVER = textwrap.dedent(
     """
