@@ -108,9 +108,8 @@ def check_port(name: str, host: str, port: int, url: str, marker: str) -> Findin
 
 def check_actions_reachable(settings: Settings) -> Finding | None:
     """When both servers run, ask Rasa to execute a custom action: proves Rasa reaches it."""
-    if not (
-        not port_is_free(settings.rasa_port, settings.host)
-        and not port_is_free(settings.actions_port, settings.host)
+    if port_is_free(settings.rasa_port, settings.host) or port_is_free(
+        settings.actions_port, settings.host
     ):
         return None
     params = {"token": settings.rasa_token.get_secret_value()} if settings.rasa_token else {}
