@@ -25,10 +25,11 @@ class ActionDeleteMyData(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         sender = tracker.sender_id
+        email = tracker.get_slot("email")
 
         def erase(session: Session) -> None:
             request_erasure(session, sender)
-            erase_lead_store(session, sender)
+            erase_lead_store(session, sender, [email] if email else [])
 
         try:
             await in_transaction(erase)

@@ -18,6 +18,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from scrapers.sources import Source, SourceConfigError, build_source
+from sinyal.qualification import QualificationRules
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -58,6 +59,7 @@ class FlowDefinition(BaseModel):
         default_factory=list
     )
     trigger: TriggerRule = Field(default_factory=TriggerRule)
+    qualification: QualificationRules = Field(default_factory=QualificationRules)
 
     def build_sources(self) -> list[Source]:
         return [build_source(config) for config in self.sources]

@@ -12,10 +12,11 @@ claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import create_engine, inspect, select, text, update
+from sqlalchemy import create_engine, inspect, or_, select, text, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 
@@ -51,15 +52,24 @@ def request_erasure(session: Session, sender_id: str) -> ErasureRequest:
     return request
 
 
-def erase_lead_store(session: Session, sender_id: str) -> int:
-    """Null every personal-data column reachable from the sender's conversation."""
+def erase_lead_store(session: Session, sender_id: str, emails: Collection[str] = ()) -> int:
+    """Null every personal-data column reachable from the sender's conversation.
+
+    ``emails`` (what the chat knows of the prospect's address) also reaches a lead that an
+    earlier chat of the same person created: the same email at the same company is one lead.
+    """
     conversation = session.scalars(
         select(Conversation).where(Conversation.sender_id == sender_id)
     ).one_or_none()
     if conversation is None:
         return 0
     marked = pii_columns()
-    leads = session.scalars(select(Lead).where(Lead.conversation_id == conversation.id)).all()
+    for column in marked.get(Conversation.__tablename__, []):
+        setattr(conversation, column, None)
+    owned = Lead.conversation_id == conversation.id
+    leads = session.scalars(
+        select(Lead).where(or_(owned, Lead.email.in_(list(emails))) if emails else owned)
+    ).all()
     for lead in leads:
         for column in marked.get(Lead.__tablename__, []):
             setattr(lead, column, None)

@@ -8,6 +8,7 @@ read from the environment: a settings file that contains one is refused.
 from __future__ import annotations
 
 import os
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -100,6 +101,23 @@ class Settings(BaseSettings):
     demo_site: bool = Field(default=True, description="serve the demo job site in `sinyal run`")
     demo_site_port: int = Field(default=8800, ge=1, le=65535)
     scrape_on_start: bool = Field(default=True, description="`sinyal run` scrapes all flows once")
+
+    # Qualification bot: what it tells prospects and how it checks their contact details.
+    phone_region: str = Field(
+        default="DE", pattern=r"^[A-Z]{2}$", description="region for phone numbers without +code"
+    )
+    phone_region_by_language: dict[str, str] = Field(
+        default_factory=lambda: {"id": "ID"},
+        description="phone region for chats in a language (Indonesian chats dial 0812... in ID)",
+    )
+    freemail_policy: Literal["accept", "flag", "reject"] = Field(
+        default="flag", description="business email on gmail.com & co: accept, flag or refuse"
+    )
+    success_fee_percent: float = Field(default=20.0, gt=0, le=100)
+    retainer_fee_percent: float = Field(default=25.0, gt=0, le=100)
+    callback_hours: int = Field(
+        default=24, ge=1, le=336, description="how soon a consultant calls a qualified lead"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # Secrets: environment only (see SECRET_FIELDS).
@@ -135,6 +153,17 @@ class Settings(BaseSettings):
             if url.get_backend_name() not in {"sqlite", "postgresql"}:
                 raise ValueError("only sqlite:// and postgresql:// databases are supported")
         return value
+
+    @field_validator("phone_region_by_language")
+    @classmethod
+    def _regions_are_codes(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [region for region in value.values() if not re.fullmatch(r"[A-Z]{2}", region)]
+        if bad or not set(value) <= {"en", "id"}:
+            raise ValueError(f"expected {{en|id: two-letter region}}, got {value}")
+        return value
+
+    def phone_region_for(self, language: str | None) -> str:
+        return self.phone_region_by_language.get(language or "", self.phone_region)
 
     @cached_property
     def data_path(self) -> Path:

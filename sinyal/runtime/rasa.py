@@ -48,6 +48,8 @@ def rasa_child_env(settings: Settings) -> dict[str, str]:
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         PYTHONWARNINGS="ignore",  # see services.rasa_service: pinned runtime, nothing actionable
         LOG_LEVEL_LIBRARIES="ERROR",
+        # config.yml names custom components by module path (components.language...).
+        PYTHONPATH=os.pathsep.join(filter(None, [str(settings.bot_dir), env.get("PYTHONPATH")])),
     )
     if settings.database.get_backend_name() == "postgresql" and settings.database.password:
         # endpoints.yml refers to ${SINYAL_TRACKER_DB_PASSWORD}; the file never holds it.

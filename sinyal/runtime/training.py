@@ -21,15 +21,17 @@ class TrainingFailed(RuntimeError):
 
 
 def training_inputs(settings: Settings) -> list[Path]:
-    """config.yml, the domain, the NLU/story/rule data and the Rasa lock file."""
+    """config.yml, the domain, the NLU/story/rule data, custom components, the Rasa lock."""
     bot = settings.bot_dir
     files = [settings.project_dir / "config.yml", bot / "requirements.lock"]
-    for part in ("domain.yml", "domain", "data"):
+    for part in ("domain.yml", "domain", "data", "components"):
         path = bot / part
         if path.is_file():
             files.append(path)
         elif path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.yml") if p.is_file()))
+            files.extend(
+                sorted(p for p in path.rglob("*") if p.suffix in {".yml", ".py"} and p.is_file())
+            )
     return files
 
 

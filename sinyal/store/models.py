@@ -127,6 +127,8 @@ class EventType(enum.StrEnum):
     OUTREACH_SENT = "sent"
     CLICKED = "clicked"
     CHAT_STARTED = "chat_started"
+    DECLINED = "declined"
+    LEAD_CREATED = "lead_created"
     QUALIFIED = "qualified"
     HANDED_OVER = "handed_over"
     NOTIFIED = "notified"
@@ -314,6 +316,10 @@ class Conversation(Base):
     entry_context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_active_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: How the chat ended for the bot: a lead status, "declined" or "job_seeker".
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    #: The prospect's own words when declining; free text, so treated as personal data.
+    decline_reason: Mapped[str | None] = pii_column(String(300))
 
 
 class Consultant(Base):
@@ -356,6 +362,8 @@ class Lead(Base):
     phone: Mapped[str | None] = pii_column(String(32))
     preferred_contact_time: Mapped[str | None] = pii_column(String(200))
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: Remarks for the consultant, e.g. "freemail" when the business email is on gmail.com.
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     score: Mapped[float] = mapped_column(Float, default=0.0)
     status: Mapped[str] = mapped_column(String(20), default=LeadStatus.NURTURE.value, index=True)
     stage: Mapped[str] = mapped_column(String(20), default=LeadStage.NEW.value, index=True)

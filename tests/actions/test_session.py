@@ -1,10 +1,7 @@
 """The session-start action against a real store (the Rasa server is exercised in tests/system)."""
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
@@ -13,18 +10,6 @@ from actions import store as action_store
 from actions.session import ActionSessionStart
 from sinyal.conversations import HEALTH_CHECK_SENDER
 from sinyal.store.models import Conversation
-
-
-@pytest.fixture
-def actions_db(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SINYAL_DATA_DIR", str(clean_env / "var"))
-    action_store.settings.cache_clear()
-    action_store.store.cache_clear()
-    action_store.store().upgrade()
-    yield
-    action_store.store().close()
-    action_store.settings.cache_clear()
-    action_store.store.cache_clear()
 
 
 def tracker(sender: str, metadata: dict | None) -> Tracker:

@@ -66,3 +66,14 @@ def test_environment_references_expand(monkeypatch: pytest.MonkeyPatch) -> None:
     assert expand_env({"a": ["${SITE}/x", "${UNSET_VAR:-fallback}", 3]}) == {
         "a": ["http://127.0.0.1:9999/x", "fallback", 3]
     }
+
+
+def test_qualification_rules_are_checked_with_their_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "name: demo\nqualification:\n  rules:\n    - {answer: urgency, equals: asap, points: 5}\n"
+        "    - {answer: shoe_size, at_least: 40, points: 5}\n",
+    )
+    with pytest.raises(FlowError) as caught:
+        load_flow(path)
+    assert str(caught.value).startswith(f"{path}:5: qualification.rules.1.answer: ")

@@ -80,3 +80,13 @@ def test_missing_explicit_settings_file(clean_env: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("SINYAL_SETTINGS_FILE", str(clean_env / "nope.yml"))
     with pytest.raises(SettingsError, match=r"nope\.yml does not exist"):
         load_settings()
+
+
+def test_phone_region_follows_the_chat_language(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_settings()
+    assert (settings.phone_region_for("id"), settings.phone_region_for("en")) == ("ID", "DE")
+    (clean_env / "sinyal.yml").write_text("phone_region_by_language: {id: indonesia}\n")
+    with pytest.raises(SettingsError, match="SINYAL_PHONE_REGION_BY_LANGUAGE.*two-letter"):
+        load_settings()

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import redis
+import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
@@ -54,6 +55,17 @@ class RunningSystem:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
         return self.process.wait(timeout=timeout)
+
+
+def say(system: RunningSystem, sender: str, message: str, **metadata: object) -> list[str]:
+    """One user message over Rasa's REST channel; the bot's text replies."""
+    response = requests.post(
+        system.rest_url,
+        json={"sender": sender, "message": message, "metadata": metadata},
+        timeout=60,
+    )
+    response.raise_for_status()
+    return [m.get("text", "") for m in response.json()]
 
 
 def start_system(tmp: Path, extra_env: dict[str, str]) -> RunningSystem:

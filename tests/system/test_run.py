@@ -6,26 +6,15 @@ import time
 import uuid
 
 import pytest
-import requests
 from sqlalchemy import select, text
 
 from sinyal.privacy import tracker_url
 from sinyal.store import Store
 from sinyal.store.models import Company, Conversation, ErasureRequest, KpiEvent, Trigger
 from tests.helpers import port_is_free, run_sinyal
-from tests.system.conftest import RunningSystem
+from tests.system.conftest import RunningSystem, say
 
 pytestmark = pytest.mark.slow
-
-
-def say(system: RunningSystem, sender: str, message: str, **metadata: object) -> list[str]:
-    response = requests.post(
-        system.rest_url,
-        json={"sender": sender, "message": message, "metadata": metadata},
-        timeout=60,
-    )
-    response.raise_for_status()
-    return [m.get("text", "") for m in response.json()]
 
 
 def test_greeting_uses_the_entry_link_context_and_is_stored(system: RunningSystem) -> None:

@@ -1,0 +1,86 @@
+"""Submitting the confirmed answers: the lead is saved, scored, handed over, and the prospect
+told who will call and when."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from actions.answers import draft_from, language_of, rules_for
+from actions.store import in_transaction, settings
+from sinyal.handover import HandoverResult, hand_over
+from sinyal.leads import SavedLead, save_lead
+from sinyal.store.models import LeadStatus
+
+logger = logging.getLogger(__name__)
+
+
+async def save_and_hand_over(
+    tracker: Tracker, reason: str | None
+) -> tuple[SavedLead, HandoverResult | None]:
+    """One transaction: the lead, and its handover when ``reason`` is given or it qualified."""
+    draft = draft_from(tracker)
+    rules = rules_for(draft.context.flow)
+
+    def work(session: Session) -> tuple[SavedLead, HandoverResult | None]:
+        saved = save_lead(session, draft, rules)
+        why = reason or ("qualified" if saved.assessment.status is LeadStatus.QUALIFIED else None)
+        handover = hand_over(session, saved.lead_id, why, draft.language) if why else None
+        return saved, handover
+
+    return await in_transaction(work)
+
+
+class ActionSubmitLead(Action):
+    def name(self) -> str:
+        return "action_submit_lead"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        reason = "human_requested" if tracker.get_slot("human_requested") else None
+        try:
+            saved, handover = await save_and_hand_over(tracker, reason)
+        except SQLAlchemyError:
+            logger.exception("lead could not be saved (store unavailable); kept in the tracker")
+            dispatcher.utter_message(response="utter_store_failed")
+            return [SlotSet("lead_pending", True)]
+        self._close(dispatcher, tracker, saved, handover)
+        return [SlotSet("lead_pending", False)]
+
+    @staticmethod
+    def _close(
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        saved: SavedLead,
+        handover: HandoverResult | None,
+    ) -> None:
+        values = {
+            name: tracker.get_slot(name) or "-"
+            for name in ("person_name", "phone", "email", "contact_time")
+        }
+        status = saved.assessment.status
+        if handover is not None:
+            consultant = handover.consultant_name if handover else None
+            response = "utter_closing_qualified" if consultant else "utter_closing_qualified_team"
+            dispatcher.utter_message(
+                response=response,
+                consultant=consultant,
+                hours=settings().callback_hours,
+                **values,
+            )
+        else:
+            dispatcher.utter_message(response=f"utter_closing_{status.value}", **values)
+        logger.info(
+            "lead %s %s (score %s, language %s)",
+            saved.lead_id,
+            status.value,
+            saved.assessment.score,
+            language_of(tracker),
+        )

@@ -1,0 +1,191 @@
+"""Leads: what a qualification chat produced, saved idempotently and attributed to its outreach.
+
+One conversation is one lead, and the same email at the same company is one lead too, so a
+resumed chat, a repeated "yes, that's right" or a second chat from the same person updates the
+row instead of adding one. Personal data is written only with consent; without it the lead keeps
+the business answers and nothing that identifies a person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scrapers.normalize import normalize_company
+from sinyal.conversations import EntryContext, record_conversation
+from sinyal.qualification import ANSWER_FIELDS, Assessment, QualificationRules, assess
+from sinyal.store.db import insert_ignoring_conflicts
+from sinyal.store.models import (
+    Company,
+    Conversation,
+    EventType,
+    Flow,
+    KpiEvent,
+    Lead,
+    LeadStatus,
+    MessageVariant,
+    OutreachMessage,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    contact_time: str | None = None
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LeadDraft:
+    """Everything the chat knows, as the action server read it from the tracker."""
+
+    sender_id: str
+    answers: dict[str, Any]
+    consent: bool | None = None
+    contact: Contact = field(default_factory=Contact)
+    context: EntryContext = field(default_factory=EntryContext)
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class SavedLead:
+    lead_id: int
+    assessment: Assessment
+    created: bool
+    newly_qualified: bool
+    conversation_id: int
+
+
+def company_id_for(session: Session, name: str | None) -> int | None:
+    """The company row for a prospect's company name, created on first mention."""
+    if not name or not name.strip():
+        return None
+    key = normalize_company(name)
+    if not key:
+        return None
+    row = {"name": name.strip()[:300], "normalized_name": key}
+    insert_ignoring_conflicts(session, Company, [row], ["normalized_name"])
+    return session.scalars(select(Company.id).where(Company.normalized_name == key)).one()
+
+
+def _conversation(session: Session, draft: LeadDraft) -> Conversation:
+    return record_conversation(session, draft.sender_id, draft.context, draft.language)
+
+
+def _attribute(session: Session, lead: Lead, conversation: Conversation, draft: LeadDraft) -> None:
+    """Flow, variant and trigger from the outreach message the link carried, else by name."""
+    outreach = (
+        session.get(OutreachMessage, conversation.outreach_message_id)
+        if conversation.outreach_message_id
+        else None
+    )
+    if outreach is not None:
+        lead.outreach_message_id = outreach.id
+        lead.flow_id, lead.variant_id = outreach.flow_id, outreach.variant_id
+        lead.trigger_id = outreach.trigger_id
+        lead.company_id = lead.company_id or outreach.company_id
+        return
+    if draft.context.flow and lead.flow_id is None:
+        flow = session.scalars(select(Flow).where(Flow.name == draft.context.flow)).one_or_none()
+        if flow is not None:
+            lead.flow_id = flow.id
+            if draft.context.variant:
+                lead.variant_id = session.scalars(
+                    select(MessageVariant.id).where(
+                        MessageVariant.flow_id == flow.id,
+                        MessageVariant.key == draft.context.variant,
+                    )
+                ).one_or_none()
+
+
+def _find_lead(
+    session: Session, conversation: Conversation, email: str | None, company_id: int | None
+) -> Lead | None:
+    lead = session.scalars(
+        select(Lead).where(Lead.conversation_id == conversation.id).with_for_update()
+    ).one_or_none()
+    if lead is None and email and company_id is not None:
+        lead = session.scalars(
+            select(Lead).where(Lead.email == email, Lead.company_id == company_id).with_for_update()
+        ).one_or_none()
+    return lead
+
+
+def _write_contact(lead: Lead, draft: LeadDraft) -> None:
+    if draft.consent:
+        contact = draft.contact
+        lead.contact_name = contact.name or lead.contact_name
+        lead.email = contact.email or lead.email
+        lead.phone = contact.phone or lead.phone
+        lead.preferred_contact_time = contact.contact_time or lead.preferred_contact_time
+        lead.flags = sorted(set(lead.flags or []) | set(contact.flags))
+        if not lead.consent_given:
+            lead.consent_given, lead.consent_at = True, utcnow()
+    else:  # no consent (or withdrawn): nothing that identifies a person stays
+        lead.contact_name = lead.email = lead.phone = lead.preferred_contact_time = None
+        lead.consent_given, lead.consent_at = False, None
+
+
+def save_lead(session: Session, draft: LeadDraft, rules: QualificationRules) -> SavedLead:
+    """Create or update the lead for this chat; emit ``lead_created`` / ``qualified`` once."""
+    conversation = _conversation(session, draft)
+    company_name = draft.answers.get("company") or draft.context.company
+    company_id = company_id_for(session, company_name)
+    email = draft.contact.email if draft.consent else None
+    lead = _find_lead(session, conversation, email, company_id)
+    created = lead is None
+    if lead is None:
+        lead = Lead(conversation_id=conversation.id, answers={}, flags=[])
+        session.add(lead)
+    was_qualified = lead.status == LeadStatus.QUALIFIED.value and not created
+    answers = {k: v for k, v in draft.answers.items() if k in ANSWER_FIELDS and v is not None}
+    lead.answers = {**(lead.answers or {}), **answers}
+    lead.company_name = company_name or lead.company_name
+    lead.company_id = company_id or lead.company_id
+    _attribute(session, lead, conversation, draft)
+    _write_contact(lead, draft)
+    assessment = assess(lead.answers, rules)
+    lead.score, lead.status = float(assessment.score), assessment.status.value
+    conversation.outcome = assessment.status.value
+    session.flush()
+    newly_qualified = assessment.status is LeadStatus.QUALIFIED and not was_qualified
+    if created:
+        session.add(_event(EventType.LEAD_CREATED, lead, conversation))
+    if newly_qualified:
+        session.add(_event(EventType.QUALIFIED, lead, conversation, score=assessment.score))
+    return SavedLead(lead.id, assessment, created, newly_qualified, conversation.id)
+
+
+def record_decline(session: Session, draft: LeadDraft, reason: str | None) -> None:
+    """The prospect is not interested: keep the outcome and (as personal data) their words."""
+    conversation = _conversation(session, draft)
+    conversation.outcome = "declined"
+    conversation.decline_reason = reason[:300] if reason else None
+    session.add(
+        KpiEvent(
+            type=EventType.DECLINED.value,
+            actor="prospect",
+            conversation_id=conversation.id,
+            outreach_message_id=conversation.outreach_message_id,
+        )
+    )
+
+
+def _event(kind: EventType, lead: Lead, conversation: Conversation, **payload: Any) -> KpiEvent:
+    return KpiEvent(
+        type=kind.value,
+        actor="bot",
+        lead_id=lead.id,
+        conversation_id=conversation.id,
+        flow_id=lead.flow_id,
+        variant_id=lead.variant_id,
+        trigger_id=lead.trigger_id,
+        outreach_message_id=lead.outreach_message_id,
+        payload=payload,
+    )

@@ -1,0 +1,46 @@
+"""Actions run in-process against a real store; the Rasa side is exercised in tests/system."""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+
+from actions import store as action_store
+
+
+def reset_action_store() -> None:
+    action_store.settings.cache_clear()
+    action_store.store.cache_clear()
+
+
+@pytest.fixture
+def actions_db(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("SINYAL_DATA_DIR", str(clean_env / "var"))
+    monkeypatch.setenv("SINYAL_FLOWS_DIR", str(Path(__file__).parents[2] / "flows"))
+    reset_action_store()
+    action_store.store().upgrade()
+    yield
+    action_store.store().close()
+    reset_action_store()
+
+
+def make_tracker(
+    sender: str = "web-1",
+    slots: dict[str, Any] | None = None,
+    text: str = "",
+    intent: str = "inform",
+    entities: list[dict[str, Any]] | None = None,
+    active_loop: str | None = None,
+) -> Tracker:
+    return Tracker(
+        sender_id=sender,
+        slots=dict(slots or {}),
+        latest_message={"text": text, "intent": {"name": intent}, "entities": entities or []},
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": active_loop} if active_loop else {},
+        latest_action_name=None,
+    )

@@ -1,0 +1,207 @@
+"""Whole qualification chats over REST against the real Rasa and action servers, then the rows.
+
+Runs on SQLite and on PostgreSQL (+ Redis lock store), like tests/system/test_run.py.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from sinyal.store import Store
+from sinyal.store.models import Consultant, Conversation, Handover, KpiEvent, Lead
+from tests.system.conftest import RunningSystem, say
+
+pytestmark = pytest.mark.slow
+
+#: (what the prospect types, a piece of the bot's next reply)
+ENGLISH_CHAT = [
+    ("hello", "looking for a Senior Java Developer for about 4 months"),
+    ("yes", "Which company are you hiring for?"),
+    ("Nordwind Logistik GmbH", "Is it the Senior Java Developer position"),
+    ("yes", "How many people do you need to hire for that (Senior Java Developer)?"),
+    ("lots of them", "I need a number of people"),
+    ("two", "How long have these positions been open?"),
+    ("about 5 months", "How urgent is it?"),
+    ('/inform{"urgency":"asap"}', "What have you tried so far"),
+    ("job ads on StepStone and one agency", "Are you the person who decides"),
+    ("/affirm", "success fee (20%"),
+    ("how much do you charge?", "We work on a success fee"),  # FAQ, then the question again
+    ('/inform{"fee_model":"success"}', "how many employees"),
+    ("around 300 employees", "Where is the company"),
+    ("Hamburg", "Do you agree that we store them"),
+    ("yes, I agree", "What is your full name?"),
+    ("Anna Schmidt", "business email"),
+    ("anna at nordwind", "doesn't look like an email address"),
+    ("anna.schmidt@nordwind.de", "phone number"),
+    ("040 1234567", "best time to call"),
+    ("weekday mornings", "Is all of this correct?"),
+    ("/affirm", "Markus Brandt will call you at +49401234567 within 24 hours"),
+]
+
+INDONESIAN_CHAT = [
+    ("halo, saya dari bagian HRD", "Boleh saya ajukan beberapa pertanyaan"),  # detected: id
+    ("boleh", "Anda merekrut untuk perusahaan apa?"),
+    ("PT Kopi Nusantara", "Posisi apa saja"),
+    ("barista senior", "Berapa orang"),
+    ("tiga orang", "Sudah berapa lama"),
+    ("sudah 4 bulan", "Seberapa mendesak"),
+    ("secepatnya", "Apa saja yang sudah dicoba"),
+    ("iklan di Jobstreet", "Apakah Anda yang memutuskan"),
+    ("ya, saya yang memutuskan", "Kami bekerja dengan success fee"),
+    ("keduanya bisa", "berapa jumlah karyawan"),
+    ("sekitar 80 karyawan", "Di kota mana"),
+    ("Bandung", "Apakah Anda setuju kami menyimpannya"),
+    ("ya, saya setuju", "Siapa nama lengkap Anda?"),
+    ("Budi Santoso", "alamat email kantor"),
+    ("budi@kopinusantara.co.id", "nomor telepon"),
+    ("0812 3456 7890", "Kapan waktu terbaik"),
+    ("sore setelah jam 3", "Apakah semuanya sudah benar?"),
+    ("sebenarnya email saya budi.santoso@kopinusantara.co.id", "budi.santoso@kopinusantara.co.id"),
+    ("ya, benar", "Dewi Lestari akan menelepon Anda di +6281234567890"),
+]
+
+
+@pytest.fixture(scope="module")
+def store(system: RunningSystem) -> Iterator[Store]:
+    store = Store.from_settings(system.settings)
+    with store.transaction() as s:
+        if not s.scalars(select(Consultant)).first():
+            s.add_all(
+                [
+                    Consultant(name="Markus Brandt", languages=["de", "en"]),
+                    Consultant(name="Dewi Lestari", languages=["id"]),
+                ]
+            )
+    yield store
+    store.close()
+
+
+def chat(
+    system: RunningSystem, sender: str, script: list[tuple[str, str]], **metadata: object
+) -> list[str]:
+    transcript: list[str] = []
+    for turn, (message, expected) in enumerate(script):
+        replies = say(system, sender, message, **(metadata if turn == 0 else {}))
+        transcript += [f"> {message}", *replies]
+        assert not expected or any(expected in reply for reply in replies), (
+            f"turn {turn} ({message!r}): expected {expected!r} in the replies\n"
+            + "\n".join(transcript[-12:])
+        )
+    return transcript
+
+
+def lead_of(store: Store, sender: str) -> tuple[Lead, list[str], list[str]]:
+    with store.transaction() as s:
+        conversation = s.scalars(select(Conversation).where(Conversation.sender_id == sender)).one()
+        lead = s.scalars(select(Lead).where(Lead.conversation_id == conversation.id)).one()
+        events = s.scalars(
+            select(KpiEvent.type).where(KpiEvent.conversation_id == conversation.id)
+        ).all()
+        reasons = s.scalars(select(Handover.reason).where(Handover.lead_id == lead.id)).all()
+        s.expunge(lead)
+        return lead, list(events), list(reasons)
+
+
+def test_english_chat_from_an_outreach_link_becomes_a_qualified_lead(
+    system: RunningSystem, store: Store
+) -> None:
+    sender = f"web-{uuid.uuid4().hex[:8]}"
+    context = {"company": "Nordwind", "role": "Senior Java Developer", "days_open": 121}
+    chat(system, sender, ENGLISH_CHAT, language="en", flow="long-open-demo", **context)
+    lead, events, handovers = lead_of(store, sender)
+    assert (lead.status, lead.score, lead.consent_given) == ("qualified", 85.0, True)
+    assert (lead.contact_name, lead.email, lead.phone) == (
+        "Anna Schmidt",
+        "anna.schmidt@nordwind.de",
+        "+49401234567",
+    )
+    assert lead.company_name == "Nordwind Logistik GmbH"
+    assert lead.answers == {
+        "hiring_roles": "Senior Java Developer",
+        "positions": 2,
+        "open_days": 150,
+        "urgency": "asap",
+        "tried_before": "job ads on StepStone and one agency",
+        "decision_maker": True,
+        "fee_model": "success",
+        "company_size": 300,
+        "company_location": "Hamburg",
+    }
+    assert events == ["chat_started", "lead_created", "qualified", "handed_over"]
+    assert handovers == ["qualified"]
+    # Confirming again (a repeated submission) changes nothing.
+    say(system, sender, "/affirm")
+    assert lead_of(store, sender)[1:] == (events, handovers)
+
+
+def test_indonesian_chat_detects_the_language_and_takes_a_correction(
+    system: RunningSystem, store: Store
+) -> None:
+    sender = f"web-{uuid.uuid4().hex[:8]}"
+    chat(system, sender, INDONESIAN_CHAT)  # no language in the link: detected from the text
+    lead, _, handovers = lead_of(store, sender)
+    assert lead.email == "budi.santoso@kopinusantara.co.id" and lead.phone == "+6281234567890"
+    assert lead.answers["positions"] == 3 and lead.answers["open_days"] == 120
+    assert lead.status == "qualified" and handovers == ["qualified"]
+
+
+def test_consent_refused_stores_nothing_personal(system: RunningSystem, store: Store) -> None:
+    sender = f"web-{uuid.uuid4().hex[:8]}"
+    answers = ENGLISH_CHAT[1:14]
+    answers[1] = ("Nordwind Logistik GmbH", "Which roles do you need help filling?")
+    answers[2] = ("Senior Java Developer", "How many people")
+    script = [("hi", "May I ask you a few quick questions?"), *answers]
+    script.append(("no, I don't agree", "I won't store any personal details"))
+    chat(system, sender, script, language="en")
+    lead, _, handovers = lead_of(store, sender)
+    assert (lead.contact_name, lead.email, lead.phone, lead.consent_given) == (
+        None,
+        None,
+        None,
+        False,
+    )
+    assert lead.answers["company_size"] == 300 and handovers == []
+
+
+def test_talk_to_a_human_hands_over_at_once(system: RunningSystem, store: Store) -> None:
+    sender = f"web-{uuid.uuid4().hex[:8]}"
+    script = [
+        ("hello", "May I ask"),
+        ("yes", "Which company"),
+        ("Acme Logistik GmbH", "Which roles"),
+        ("I want to talk to a person", "A consultant has been told"),
+    ]
+    transcript = chat(system, sender, script, language="en")
+    assert "Do you agree that we store them" in transcript[-1]
+    _, events, handovers = lead_of(store, sender)
+    assert handovers == ["human_requested"] and "handed_over" in events
+
+
+def test_leaving_mid_form_and_coming_back_resumes_where_it_stopped(system: RunningSystem) -> None:
+    sender = f"web-{uuid.uuid4().hex[:8]}"
+    script = [
+        ("hello", "May I ask"),
+        ("yes", "Which company"),
+        ("Acme Logistik GmbH", "Which roles"),
+        ("three nurses", "How many people"),
+        ("I have to go, bye", "goodbye"),
+        ("/session_start", ""),  # what Rasa runs when the prospect returns after the session ended
+        ("hi again", "Welcome back"),
+        ("yes", "How many people"),
+    ]
+    chat(system, sender, script, language="en")
+
+
+def test_language_can_be_switched_by_asking(system: RunningSystem) -> None:
+    sender = f"web-{uuid.uuid4().hex[:8]}"
+    script = [
+        ("hello", "May I ask"),
+        ("yes", "Which company"),
+        ("bisa pakai bahasa Indonesia?", "Bahasa Indonesia"),
+    ]
+    transcript = chat(system, sender, script, language="en")
+    assert "perusahaan apa" in transcript[-1]
