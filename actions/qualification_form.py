@@ -94,7 +94,9 @@ def _bool(response: str) -> Callable[[Any], bool]:
 
 def _bounded(parser: Callable[[str], int | None], response: str, high: int) -> Callable[[Any], int]:
     def normalise(value: Any) -> int:
-        number = _parsed(parser, response, value)
+        # Rasa re-validates stored answers when a form is re-activated: numbers pass as they are.
+        stored = isinstance(value, int | float) and not isinstance(value, bool)
+        number = value if stored else _parsed(parser, response, value)
         if not 1 <= number <= high:
             raise Invalid(response)
         return int(number)

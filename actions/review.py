@@ -7,15 +7,19 @@ leads back to the summary. Values go through the same normalisers as the form's 
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
 
-from actions.answers import CONTACT_SLOTS, language_of, save_pending
+from actions.answers import CONTACT_SLOTS, language_of, save_answers, save_pending
 from actions.qualification_form import Invalid, normalise
+
+logger = logging.getLogger(__name__)
 
 LABELS = {
     "en": {
@@ -95,14 +99,24 @@ class ActionReviewAnswers(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        events = await save_pending(tracker)
         if tracker.get_slot("consent") is False:
             refused = "utter_human_without_contact" if tracker.get_slot("human_requested") else None
             dispatcher.utter_message(response=refused or "utter_consent_refused")
-            return events
+            return await save_business_answers(tracker)
+        events = await save_pending(tracker)
         dispatcher.utter_message(text=summary(tracker, language_of(tracker)))
         dispatcher.utter_message(response="utter_ask_confirm")
         return events
+
+
+async def save_business_answers(tracker: Tracker) -> list[EventType]:
+    """Without consent the lead keeps what the company needs, and nothing about the person."""
+    try:
+        await save_answers(tracker)
+    except SQLAlchemyError:
+        logger.exception("answers could not be saved (store unavailable); kept in the tracker")
+        return [SlotSet("lead_pending", True)]
+    return [SlotSet("lead_pending", False)]
 
 
 def field_to_correct(tracker: Tracker) -> tuple[str | None, Any]:
@@ -111,10 +125,10 @@ def field_to_correct(tracker: Tracker) -> tuple[str | None, Any]:
     for entity in entities:
         if entity.get("entity") == "field" and entity.get("value") in LABELS["en"]:
             return entity["value"], None
-    for entity in entities:
-        slot = ENTITY_FIELDS.get(entity.get("entity", ""))
-        if slot:
-            return slot, entity.get("value")
+    by_type = {entity.get("entity"): entity.get("value") for entity in entities}
+    for entity_type, slot in ENTITY_FIELDS.items():  # contact details first: they are exact
+        if by_type.get(entity_type) is not None:
+            return slot, by_type[entity_type]
     text = (tracker.latest_message.get("text") or "").lower()
     for slot, words in FIELD_WORDS.items():
         if re.search(rf"\b({words})\b", text):

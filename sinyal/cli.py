@@ -77,6 +77,26 @@ def doctor() -> None:
         raise typer.Exit(1)
 
 
+@app.command()
+def telegram() -> None:
+    """Relay prospects' Telegram chats to the Rasa server (`sinyal run` starts this itself)."""
+    import logging
+
+    from sinyal import telegram_bridge
+
+    settings = settings_or_exit()
+    if settings.telegram_bot_token is None:
+        err_console.print("[red]error:[/] TELEGRAM_BOT_TOKEN is not set")
+        raise typer.Exit(2)
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll otherwise
+    try:
+        telegram_bridge.run(settings)
+    except ValueError as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Migrate the schema forward (to the newest revision by default)."""

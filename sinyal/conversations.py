@@ -13,7 +13,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sinyal.store.models import Conversation, EventType, KpiEvent, OutreachMessage, utcnow
+from sinyal.store.models import (
+    Company,
+    Conversation,
+    EventType,
+    Flow,
+    KpiEvent,
+    MessageVariant,
+    OutreachMessage,
+    Trigger,
+    utcnow,
+)
 
 MAX_CONTEXT_VALUE = 200
 #: The sender ``sinyal doctor`` uses to make Rasa run a custom action; never a prospect.
@@ -98,3 +108,36 @@ def record_conversation(
         )
     )
     return conversation
+
+
+def context_for_token(session: Session, token: str, channel: str) -> EntryContext:
+    """The entry context behind a tracked token, for links that can carry nothing else.
+
+    A Telegram deep link (``t.me/bot?start=<token>``) holds at most 64 characters, so the
+    flow, variant, company and the longest-open role are looked up from the outreach message.
+    An unknown token gives a context with just the channel (the chat still works).
+    """
+    found = session.execute(
+        select(OutreachMessage, Flow.name, MessageVariant.key, Company.name, Trigger.evidence)
+        .join(Flow, Flow.id == OutreachMessage.flow_id)
+        .join(MessageVariant, MessageVariant.id == OutreachMessage.variant_id)
+        .outerjoin(Company, Company.id == OutreachMessage.company_id)
+        .outerjoin(Trigger, Trigger.id == OutreachMessage.trigger_id)
+        .where(OutreachMessage.token == token)
+    ).one_or_none()
+    if found is None:
+        return EntryContext(channel=channel)
+    _, flow, variant, company, evidence = found
+    postings = (evidence or {}).get("postings") or []
+    oldest: dict[str, Any] = max(postings, key=lambda p: p.get("days_open", 0), default={})
+    return EntryContext.parse(
+        {
+            "flow": flow,
+            "variant": variant,
+            "token": token,
+            "company": company,
+            "role": oldest.get("title"),
+            "days_open": oldest.get("days_open"),
+            "channel": channel,
+        }
+    )

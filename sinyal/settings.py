@@ -28,7 +28,9 @@ SETTINGS_FILE_ENV = "SINYAL_SETTINGS_FILE"
 DEFAULT_SETTINGS_FILE = "sinyal.yml"
 
 #: Fields that hold secrets; they are accepted from the environment only.
-SECRET_FIELDS = frozenset({"telegram_bot_token", "smtp_password", "rasa_token", "secret_key"})
+SECRET_FIELDS = frozenset(
+    {"telegram_bot_token", "telegram_webhook_secret", "smtp_password", "rasa_token", "secret_key"}
+)
 
 
 class SettingsError(ValueError):
@@ -120,11 +122,25 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    # Telegram bridge (prospects' chats): runs in `sinyal run` when a bot token is set.
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org/bot",
+        description="Bot API base URL (a local Bot API server, or a stand-in in tests)",
+    )
+    telegram_mode: Literal["polling", "webhook"] = Field(
+        default="polling", description="polling works behind any firewall; webhook needs HTTPS"
+    )
+    telegram_webhook_url: str | None = Field(
+        default=None, description="public HTTPS URL Telegram posts updates to (webhook mode)"
+    )
+    telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
+
     # Secrets: environment only (see SECRET_FIELDS).
     telegram_bot_token: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "SINYAL_TELEGRAM_BOT_TOKEN"),
     )
+    telegram_webhook_secret: SecretStr | None = None
     smtp_password: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("SMTP_PASSWORD", "SINYAL_SMTP_PASSWORD")
     )

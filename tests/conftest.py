@@ -25,6 +25,7 @@ from scrapers.demo_site.server import DemoSiteServer
 from sinyal.runtime.training import ensure_model
 from sinyal.settings import load_settings
 from sinyal.store import Store
+from tests.telegram_api import TelegramApiStandIn
 
 POSTGRES_URL = os.environ.get(
     "SINYAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -129,3 +130,11 @@ def demo_site() -> Iterator[DemoSiteServer]:
     yield server
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def telegram_api() -> Iterator[TelegramApiStandIn]:
+    """The one local Telegram Bot API stand-in every Telegram test talks to."""
+    api = TelegramApiStandIn().start()
+    yield api
+    api.stop()

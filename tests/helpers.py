@@ -26,6 +26,7 @@ def isolated_env(**settings: str) -> dict[str, str]:
     """This process's environment without the caller's Sinyal settings, plus ``settings``."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SINYAL_")}
     environ.pop("DATABASE_URL", None)
+    environ.pop("TELEGRAM_BOT_TOKEN", None)
     environ["COLUMNS"] = "200"
     environ.update(settings)
     return environ

@@ -12,7 +12,12 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from sinyal.runtime.rasa import require_runtimes
-from sinyal.runtime.services import actions_service, demo_site_service, rasa_service
+from sinyal.runtime.services import (
+    actions_service,
+    demo_site_service,
+    rasa_service,
+    telegram_service,
+)
 from sinyal.runtime.supervisor import ServiceFailed, ServiceSpec, Supervisor
 from sinyal.runtime.training import ensure_model
 from sinyal.settings import Settings
@@ -36,6 +41,8 @@ def services(settings: Settings) -> list[ServiceSpec]:
     specs = [actions_service(settings), rasa_service(settings)]
     if settings.demo_site:
         specs.insert(0, demo_site_service(settings))
+    if settings.telegram_bot_token is not None:
+        specs.append(telegram_service(settings))
     return specs
 
 
@@ -102,6 +109,9 @@ def urls_table(settings: Settings) -> Table:
     table.add_row("Action server", f"{settings.actions_url}/health")
     if settings.demo_site:
         table.add_row("Demo job site", f"{settings.demo_site_url}/careers/")
+    if settings.telegram_bot_token is not None:
+        mode = f"{settings.telegram_mode} via {settings.telegram_api_url}"
+        table.add_row("Telegram bridge", mode)
     table.add_row("Store", settings.database.render_as_string())
     return table
 

@@ -14,6 +14,8 @@ from sinyal.settings import Settings
 # end-to-end tests), so the warning is noise; the sdk's warnings.warn is silenced by message
 # prefix, through the environment so that Sanic's worker processes inherit it.
 SDK_VERSION_WARNING = "Your versions of rasa and rasa_sdk might not be compatible"
+#: What the Telegram bridge prints once the Bot API accepted its token.
+TELEGRAM_READY_LINE = "telegram bridge ready"
 
 
 def actions_service(settings: Settings) -> ServiceSpec:
@@ -95,4 +97,17 @@ def demo_site_service(settings: Settings) -> ServiceSpec:
         start_timeout=60,
         port=settings.demo_site_port,
         port_setting="SINYAL_DEMO_SITE_PORT",
+    )
+
+
+def telegram_service(settings: Settings) -> ServiceSpec:
+    """The prospects' Telegram bridge (needs TELEGRAM_BOT_TOKEN); talks to Rasa over REST."""
+    return ServiceSpec(
+        name="telegram",
+        argv=[str(engine_python(settings)), "-m", "sinyal.cli", "telegram"],
+        cwd=settings.project_dir,
+        env=dict(os.environ),
+        health_url=None,
+        ready_line=TELEGRAM_READY_LINE,
+        start_timeout=60,
     )

@@ -54,7 +54,8 @@ class PythonWarningFilter:
 class ServiceSpec:
     name: str
     argv: list[str]
-    health_url: str
+    #: Healthy when this answers 2xx; services without HTTP print ``ready_line`` instead.
+    health_url: str | None
     cwd: Path | None = None
     env: dict[str, str] | None = None
     #: Output lines for which this returns True are not relayed.
@@ -63,6 +64,7 @@ class ServiceSpec:
     #: The port it will listen on, and the setting that chooses it (for a clear error).
     port: int | None = None
     port_setting: str = ""
+    ready_line: str | None = None
 
 
 @dataclass
@@ -70,6 +72,7 @@ class RunningService:
     spec: ServiceSpec
     process: subprocess.Popen[str]
     relay: threading.Thread
+    ready: threading.Event = field(default_factory=threading.Event)
 
 
 class ServiceFailed(RuntimeError):
@@ -100,15 +103,20 @@ class Supervisor:
             bufsize=1,
             start_new_session=True,
         )
-        relay = threading.Thread(target=self._relay, args=(spec, process), daemon=True)
+        ready = threading.Event()
+        relay = threading.Thread(target=self._relay, args=(spec, process, ready), daemon=True)
         relay.start()
-        running = RunningService(spec, process, relay)
+        running = RunningService(spec, process, relay, ready)
         self.services.append(running)
         return running
 
-    def _relay(self, spec: ServiceSpec, process: subprocess.Popen[str]) -> None:
+    def _relay(
+        self, spec: ServiceSpec, process: subprocess.Popen[str], ready: threading.Event
+    ) -> None:
         assert process.stdout is not None
         for line in process.stdout:
+            if spec.ready_line and spec.ready_line in line:
+                ready.set()
             if spec.hide_line(line):
                 continue
             with self._lock:
@@ -116,21 +124,26 @@ class Supervisor:
                 self.out.flush()
 
     def wait_healthy(self, running: RunningService) -> None:
-        """Poll the health URL until it answers 2xx; fail early if the process exits."""
-        deadline = time.monotonic() + running.spec.start_timeout
+        """Poll the health URL (or watch for the ready line); fail early if the process exits."""
+        spec = running.spec
+        deadline = time.monotonic() + spec.start_timeout
         while time.monotonic() < deadline:
             code = running.process.poll()
             if code is not None:
-                raise ServiceFailed(f"{running.spec.name} exited with code {code} while starting")
+                raise ServiceFailed(f"{spec.name} exited with code {code} while starting")
+            if spec.health_url is None:
+                if running.ready.wait(0.5):
+                    return
+                continue
             try:
-                if requests.get(running.spec.health_url, timeout=2).ok:
+                if requests.get(spec.health_url, timeout=2).ok:
                     return
             except requests.RequestException:
                 pass
             time.sleep(0.5)
+        waited_for = spec.health_url or f"the line {spec.ready_line!r}"
         raise ServiceFailed(
-            f"{running.spec.name} did not answer {running.spec.health_url} "
-            f"within {running.spec.start_timeout:.0f}s"
+            f"{spec.name} did not answer {waited_for} within {spec.start_timeout:.0f}s"
         )
 
     def first_exited(self) -> RunningService | None:

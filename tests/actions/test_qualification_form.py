@@ -31,6 +31,7 @@ def validate(slot: str, value: Any, **tracker: Any) -> tuple[Any, list[str]]:
         ("positions", "kami butuh 2 orang", 2),
         ("open_days", "about 5 months", 150),
         ("open_days", "setengah tahun", 182),
+        ("open_days", 120, 120),  # a stored answer, re-validated when the form comes back
         ("urgency", "secepatnya", "asap"),
         ("urgency", "soon", "soon"),
         ("decision_maker", True, True),

@@ -88,5 +88,5 @@ def test_phone_region_follows_the_chat_language(
     settings = load_settings()
     assert (settings.phone_region_for("id"), settings.phone_region_for("en")) == ("ID", "DE")
     (clean_env / "sinyal.yml").write_text("phone_region_by_language: {id: indonesia}\n")
-    with pytest.raises(SettingsError, match="SINYAL_PHONE_REGION_BY_LANGUAGE.*two-letter"):
+    with pytest.raises(SettingsError, match=r"SINYAL_PHONE_REGION_BY_LANGUAGE.*two-letter"):
         load_settings()

@@ -25,6 +25,7 @@ from sqlalchemy.engine import URL, make_url
 
 from sinyal.settings import Settings
 from tests.helpers import SINYAL, free_port, isolated_env
+from tests.telegram_api import TelegramApiStandIn
 
 READY_LINE = "Press Ctrl-C to stop."
 
@@ -158,9 +159,16 @@ def redis_url() -> str:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def system(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, trained_model: Path
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    trained_model: Path,
+    telegram_api: TelegramApiStandIn,
 ) -> Iterator[RunningSystem]:
-    extra: dict[str, str] = {}
+    # A bot token makes `sinyal run` start the Telegram bridge, pointed at the stand-in.
+    extra = {
+        "TELEGRAM_BOT_TOKEN": telegram_api.token,
+        "SINYAL_TELEGRAM_API_URL": telegram_api.base_url,
+    }
     if request.param == "postgresql":
         database = request.getfixturevalue("postgres_database")
         extra["DATABASE_URL"] = database.render_as_string(hide_password=False)

@@ -12,16 +12,27 @@ import pytest
 from sqlalchemy import select
 
 from sinyal.store import Store
-from sinyal.store.models import Consultant, Conversation, Handover, KpiEvent, Lead
+from sinyal.store.models import (
+    Company,
+    Consultant,
+    Conversation,
+    Flow,
+    Handover,
+    KpiEvent,
+    Lead,
+    MessageVariant,
+    OutreachMessage,
+    Trigger,
+)
 from tests.system.conftest import RunningSystem, say
+from tests.telegram_api import TelegramApiStandIn
 
 pytestmark = pytest.mark.slow
 
 #: (what the prospect types, a piece of the bot's next reply)
 ENGLISH_CHAT = [
     ("hello", "looking for a Senior Java Developer for about 4 months"),
-    ("yes", "Which company are you hiring for?"),
-    ("Nordwind Logistik GmbH", "Is it the Senior Java Developer position"),
+    ("yes", "Is it the Senior Java Developer position"),  # the company came with the link
     ("yes", "How many people do you need to hire for that (Senior Java Developer)?"),
     ("lots of them", "I need a number of people"),
     ("two", "How long have these positions been open?"),
@@ -110,7 +121,11 @@ def test_english_chat_from_an_outreach_link_becomes_a_qualified_lead(
     system: RunningSystem, store: Store
 ) -> None:
     sender = f"web-{uuid.uuid4().hex[:8]}"
-    context = {"company": "Nordwind", "role": "Senior Java Developer", "days_open": 121}
+    context = {
+        "company": "Nordwind Logistik GmbH",
+        "role": "Senior Java Developer",
+        "days_open": 121,
+    }
     chat(system, sender, ENGLISH_CHAT, language="en", flow="long-open-demo", **context)
     lead, events, handovers = lead_of(store, sender)
     assert (lead.status, lead.score, lead.consent_given) == ("qualified", 85.0, True)
@@ -119,7 +134,7 @@ def test_english_chat_from_an_outreach_link_becomes_a_qualified_lead(
         "anna.schmidt@nordwind.de",
         "+49401234567",
     )
-    assert lead.company_name == "Nordwind Logistik GmbH"
+    assert lead.company_name == "Nordwind Logistik GmbH"  # the link's company name
     assert lead.answers == {
         "hiring_roles": "Senior Java Developer",
         "positions": 2,
@@ -146,15 +161,19 @@ def test_indonesian_chat_detects_the_language_and_takes_a_correction(
     lead, _, handovers = lead_of(store, sender)
     assert lead.email == "budi.santoso@kopinusantara.co.id" and lead.phone == "+6281234567890"
     assert lead.answers["positions"] == 3 and lead.answers["open_days"] == 120
+    assert lead.answers["hiring_roles"] == "barista senior"
     assert lead.status == "qualified" and handovers == ["qualified"]
 
 
 def test_consent_refused_stores_nothing_personal(system: RunningSystem, store: Store) -> None:
     sender = f"web-{uuid.uuid4().hex[:8]}"
-    answers = ENGLISH_CHAT[1:14]
-    answers[1] = ("Nordwind Logistik GmbH", "Which roles do you need help filling?")
-    answers[2] = ("Senior Java Developer", "How many people")
-    script = [("hi", "May I ask you a few quick questions?"), *answers]
+    script = [
+        ("hi", "May I ask you a few quick questions?"),
+        ("yes", "Which company are you hiring for?"),
+        ("Nordwind Logistik GmbH", "Which roles do you need help filling?"),
+        ("Senior Java Developer", "How many people"),
+        *ENGLISH_CHAT[3:13],
+    ]
     script.append(("no, I don't agree", "I won't store any personal details"))
     chat(system, sender, script, language="en")
     lead, _, handovers = lead_of(store, sender)
@@ -205,3 +224,68 @@ def test_language_can_be_switched_by_asking(system: RunningSystem) -> None:
     ]
     transcript = chat(system, sender, script, language="en")
     assert "perusahaan apa" in transcript[-1]
+
+
+def seed_outreach(store: Store, token: str) -> None:
+    """An outreach message whose Telegram deep link carries ``token``."""
+    with store.transaction() as s:
+        company = Company(name="Klinikum Lindenhof", normalized_name=f"klinikum-{token}")
+        flow = Flow(name=f"tg-{token}", definition={}, definition_hash="h")
+        s.add_all([company, flow])
+        s.flush()
+        variant = MessageVariant(flow_id=flow.id, key="B", body="...")
+        evidence = {"postings": [{"title": "Pflegefachkraft (m/w/d)", "days_open": 182}]}
+        trigger = Trigger(flow_id=flow.id, company_id=company.id, evidence=evidence)
+        s.add_all([variant, trigger])
+        s.flush()
+        s.add(
+            OutreachMessage(
+                token=token,
+                flow_id=flow.id,
+                variant_id=variant.id,
+                trigger_id=trigger.id,
+                company_id=company.id,
+                channel="email",
+            )
+        )
+
+
+def test_telegram_deep_link_chat_through_the_bridge(
+    system: RunningSystem, store: Store, telegram_api: TelegramApiStandIn
+) -> None:
+    chat_id = int(uuid.uuid4().int % 10**9)
+    token = f"t{chat_id}"
+    seed_outreach(store, token)
+    system.wait_for("telegram bridge ready", timeout=60)
+
+    telegram_api.push_text(chat_id, f"/start {token}", language_code="de")
+    (greeting,) = telegram_api.wait_for_messages(chat_id, 1)
+    assert "Klinikum Lindenhof" in greeting.params["text"]
+    assert "Pflegefachkraft (m/w/d) for about 6 months" in greeting.params["text"]
+    buttons = [row[0] for row in greeting.params["reply_markup"]["inline_keyboard"]]
+    assert [(b["text"], b["callback_data"]) for b in buttons] == [
+        ("Yes", "/affirm"),
+        ("No", "/deny"),
+    ]
+
+    message_id = 1  # the stand-in does not check which message a button belongs to
+    telegram_api.press_button(chat_id, message_id, "/affirm")
+    question = telegram_api.wait_for_messages(chat_id, 2)[-1]
+    assert "Is it the Pflegefachkraft (m/w/d) position" in question.params["text"]
+    assert telegram_api.calls("answerCallbackQuery") and telegram_api.calls(
+        "editMessageReplyMarkup"
+    )
+    assert any(int(c.params["chat_id"]) == chat_id for c in telegram_api.calls("sendChatAction"))
+
+    telegram_api.push_text(chat_id, "kami butuh tiga perawat untuk ICU")  # now in Indonesian
+    reply = telegram_api.wait_for_messages(chat_id, 3)[-1]
+    assert "Berapa orang yang perlu direkrut" in reply.params["text"]
+
+    with store.transaction() as s:
+        conversation = s.scalars(
+            select(Conversation).where(Conversation.sender_id == f"tg-{chat_id}")
+        ).one()
+        outreach = s.scalars(select(OutreachMessage).where(OutreachMessage.token == token)).one()
+        assert conversation.channel == "telegram"
+        assert conversation.outreach_message_id == outreach.id
+        assert conversation.entry_context["role"] == "Pflegefachkraft (m/w/d)"

@@ -1,0 +1,175 @@
+"""Per-turn latency of whole qualification chats over REST, next to Rasa's `rasa init` bot.
+
+Both bots run on this machine in the same run, one after the other, as real servers:
+- Sinyal: `sinyal run` (Rasa server + action server + SQLite store, SQL tracker store);
+- the plain bot: `rasa init --no-prompt` (the "moodbot"), trained and served by `rasa run`.
+N conversations (default 20) run concurrently; each sends its turns one after another, as a
+person would. Reported per bot: p50 / p95 per-turn latency and turns per second.
+Aim (issue 4): Sinyal's p95 within 2x of the plain bot's at 20 concurrent conversations.
+
+    .venv/bin/python benchmarks/chat_latency.py [--conversations 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from sinyal.runtime.rasa import rasa_child_env, rasa_executable
+from sinyal.settings import load_settings
+from tests.helpers import SINYAL, free_port, isolated_env
+
+QUALIFICATION = [
+    "hello", "yes", "yes", "two", "about 5 months", '/inform{"urgency":"asap"}',
+    "job ads on StepStone and one agency", "/affirm", "how much do you charge?",
+    '/inform{"fee_model":"success"}', "around 300 employees", "Hamburg", "yes, I agree",
+    "Anna Schmidt", "anna.schmidt@nordwind.de", "040 1234567", "weekday mornings", "/affirm",
+]  # fmt: skip
+CONTEXT = {"company": "Nordwind Logistik GmbH", "role": "Senior Java Developer", "language": "en"}
+MOODBOT = ["hello", "I am sad", "no", "bye"] * 5  # as many turns, the example bot's own stories
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+async def converse(
+    client: httpx.AsyncClient, url: str, turns: list[str], metadata: dict[str, str]
+) -> list[float]:
+    sender = f"bench-{uuid.uuid4().hex[:10]}"
+    latencies = []
+    for index, text in enumerate(turns):
+        body = {"sender": sender, "message": text, "metadata": metadata if index == 0 else {}}
+        started = time.perf_counter()
+        response = await client.post(url, json=body)
+        response.raise_for_status()
+        latencies.append(time.perf_counter() - started)
+    return latencies
+
+
+async def load(url: str, turns: list[str], metadata: dict[str, str], conversations: int) -> dict:
+    async with httpx.AsyncClient(timeout=120) as client:
+        await converse(client, url, turns[:2], metadata)  # warm-up, not measured
+        started = time.perf_counter()
+        results = await asyncio.gather(
+            *(converse(client, url, turns, metadata) for _ in range(conversations))
+        )
+        elapsed = time.perf_counter() - started
+    latencies = [latency for result in results for latency in result]
+    return {
+        "turns": len(latencies),
+        "p50": statistics.median(latencies) * 1000,
+        "p95": percentile(latencies, 0.95) * 1000,
+        "turns_per_s": len(latencies) / elapsed,
+    }
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def measure_sinyal(tmp: Path, conversations: int) -> dict:
+    port, actions_port = free_port(), free_port()
+    env = isolated_env(
+        SINYAL_DATA_DIR=str(tmp / "var"),
+        SINYAL_RASA_PORT=str(port),
+        SINYAL_ACTIONS_PORT=str(actions_port),
+        SINYAL_DEMO_SITE="false",
+        SINYAL_SCRAPE_ON_START="false",
+        SINYAL_LOG_LEVEL="WARNING",
+    )
+    process = subprocess.Popen(
+        [str(SINYAL), "run"],
+        env=env,
+        cwd=tmp,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{actions_port}/health", process)
+        wait_until_up(f"http://127.0.0.1:{port}/status", process)
+        url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+        return asyncio.run(load(url, QUALIFICATION, CONTEXT, conversations))
+    finally:
+        stop(process)
+
+
+def measure_moodbot(tmp: Path, conversations: int) -> dict:
+    settings = load_settings()
+    rasa, env = str(rasa_executable(settings)), rasa_child_env(settings)
+    project = tmp / "moodbot"
+    project.mkdir()
+    print("training the `rasa init` example bot (about a minute)...", flush=True)
+    subprocess.run(
+        [rasa, "init", "--no-prompt", "--init-dir", str(project)],
+        env=env,
+        cwd=project,
+        check=True,
+        capture_output=True,
+    )
+    port = free_port()
+    process = subprocess.Popen(
+        [rasa, "run", "--enable-api", "--port", str(port), "--interface", "127.0.0.1"],
+        env=env,
+        cwd=project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/status", process)
+        url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+        return asyncio.run(load(url, MOODBOT, {}, conversations))
+    finally:
+        stop(process)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        sinyal = measure_sinyal(Path(tmp), args.conversations)
+        plain = measure_moodbot(Path(tmp), args.conversations)
+    print(f"\n{args.conversations} concurrent conversations")
+    print(f"{'bot':<26}{'turns':>7}{'p50 ms':>9}{'p95 ms':>9}{'turns/s':>9}")
+    for name, result in (("sinyal qualification", sinyal), ("rasa init (baseline)", plain)):
+        print(
+            f"{name:<26}{result['turns']:>7}{result['p50']:>9.0f}{result['p95']:>9.0f}"
+            f"{result['turns_per_s']:>9.1f}"
+        )
+    print(f"p95 ratio: {sinyal['p95'] / plain['p95']:.2f}x (aim <= 2x)")
+
+
+if __name__ == "__main__":
+    main()

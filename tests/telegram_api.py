@@ -1,0 +1,218 @@
+"""A local stand-in for the Telegram Bot API, for python-telegram-bot's ``base_url``.
+
+Real Telegram cannot be reached from here, so this serves the Bot API methods Sinyal calls
+(getMe, getUpdates with long polling, sendMessage, sendChatAction, answerCallbackQuery,
+editMessageReplyMarkup, deleteWebhook, setWebhook, getWebhookInfo) over real HTTP, with the
+Bot API's JSON shapes. Tests push user updates in and read what the bot sent out.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+#: Form fields whose values are JSON documents rather than plain strings.
+JSON_FIELDS = frozenset({"reply_markup", "allowed_updates", "entities"})
+BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Sinyal", "username": "sinyal_test_bot"}
+
+
+@dataclass
+class Sent:
+    """A call the bot made: the method and its parameters (JSON-decoded)."""
+
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class TelegramApiStandIn:
+    token: str = "123456:TEST-TOKEN"
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    sent: list[Sent] = field(default_factory=list)
+    _next_update: int = 1
+    _next_message: int = 1000
+    _changed: threading.Condition = field(default_factory=threading.Condition)
+    _server: ThreadingHTTPServer | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> TelegramApiStandIn:
+        handler = type("Handler", (_Handler,), {"api": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        """What python-telegram-bot's ``base_url`` should be (it appends the token)."""
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
+
+    # -- what a user does --------------------------------------------------------------------
+
+    def _user(self, chat_id: int, language_code: str) -> dict[str, Any]:
+        return {
+            "id": chat_id,
+            "is_bot": False,
+            "first_name": "Prospect",
+            "language_code": language_code,
+        }
+
+    def push_text(self, chat_id: int, text: str, language_code: str = "en") -> None:
+        message: dict[str, Any] = {
+            "message_id": self._message_id(),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": self._user(chat_id, language_code),
+            "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        self._push({"message": message})
+
+    def press_button(self, chat_id: int, message_id: int, data: str) -> None:
+        self._push(
+            {
+                "callback_query": {
+                    "id": f"cb-{self._next_update}",
+                    "from": self._user(chat_id, "en"),
+                    "chat_instance": f"ci-{chat_id}",
+                    "data": data,
+                    "message": {
+                        "message_id": message_id,
+                        "date": int(time.time()),
+                        "chat": {"id": chat_id, "type": "private"},
+                        "from": BOT_USER,
+                        "text": "(buttons)",
+                    },
+                }
+            }
+        )
+
+    def messages_to(self, chat_id: int) -> list[Sent]:
+        with self._changed:
+            return [
+                s
+                for s in self.sent
+                if s.method == "sendMessage" and int(s.params["chat_id"]) == chat_id
+            ]
+
+    def wait_for_messages(self, chat_id: int, count: int, timeout: float = 60) -> list[Sent]:
+        """Block until the bot has sent ``count`` messages to the chat (in total)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self.messages_to(chat_id)) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    got = [m.params.get("text") for m in self.messages_to(chat_id)]
+                    raise AssertionError(f"expected {count} messages to {chat_id}, got {got}")
+                self._changed.wait(left)
+            return self.messages_to(chat_id)
+
+    def calls(self, method: str) -> list[Sent]:
+        with self._changed:
+            return [s for s in self.sent if s.method == method]
+
+    # -- the Bot API side --------------------------------------------------------------------
+
+    def _message_id(self) -> int:
+        self._next_message += 1
+        return self._next_message
+
+    def _push(self, update: dict[str, Any]) -> None:
+        with self._changed:
+            update["update_id"] = self._next_update
+            self._next_update += 1
+            self.updates.append(update)
+            self._changed.notify_all()
+
+    def handle(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getUpdates":
+            return self._get_updates(params)
+        with self._changed:
+            self.sent.append(Sent(method, params))
+            self._changed.notify_all()
+        if method == "getMe":
+            return BOT_USER
+        if method == "sendMessage":
+            return {
+                "message_id": self._message_id(),
+                "date": int(time.time()),
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "from": BOT_USER,
+                "text": params.get("text", ""),
+            }
+        if method == "getWebhookInfo":
+            return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        if method in {
+            "sendChatAction",
+            "answerCallbackQuery",
+            "editMessageReplyMarkup",
+            "deleteWebhook",
+            "setWebhook",
+            "setMyCommands",
+        }:
+            return True
+        raise KeyError(method)
+
+    def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            while not self.updates and time.monotonic() < deadline:
+                self._changed.wait(deadline - time.monotonic())
+            return list(self.updates[: int(params.get("limit") or 100)])
+
+
+class _Handler(BaseHTTPRequestHandler):
+    api: TelegramApiStandIn
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        prefix = f"/bot{self.api.token}/"
+        if not self.path.startswith(prefix):
+            self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+            return
+        method = self.path[len(prefix) :]
+        try:
+            result = self.api.handle(method, self._params())
+        except KeyError:
+            self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            return
+        self._reply(200, {"ok": True, "result": result})
+
+    do_GET = do_POST
+
+    def _params(self) -> dict[str, Any]:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode() if length else ""
+        if "json" in (self.headers.get("Content-Type") or ""):
+            return json.loads(body or "{}")
+        params: dict[str, Any] = {key: values[0] for key, values in parse_qs(body).items()}
+        for key in JSON_FIELDS & params.keys():  # python-telegram-bot JSON-encodes these
+            params[key] = json.loads(params[key])
+        return params
+
+    def _reply(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
