@@ -8,11 +8,12 @@ Baseline, measured in the same run on the same utterances: nearest training exam
 similarity of word and character-trigram counts, "trained" on the same data/nlu.yml. It shows
 how much of the score the model earns beyond surface overlap with the training data.
 
-    .venv/bin/python benchmarks/nlu_heldout.py
+    .venv/bin/python benchmarks/nlu_heldout.py [--model bot/models/current.tar.gz]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import re
@@ -75,7 +76,7 @@ def nearest_example_baseline(training: list[tuple[str, str]], texts: list[str]) 
     return [max(trained, key=lambda t: cosine(features(text), t[0]))[1] for text in texts]
 
 
-def rasa_predictions(texts: list[str]) -> list[str]:
+def rasa_predictions(texts: list[str], model: Path) -> list[str]:
     settings = load_settings()
     python = settings.bot_dir / ".venv" / "bin" / "python"
     with tempfile.TemporaryDirectory() as tmp:
@@ -98,10 +99,13 @@ def rasa_predictions(texts: list[str]) -> list[str]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=load_settings().model_path)
+    args = parser.parse_args()
     heldout = {language: examples(path) for language, path in HELDOUT.items()}
     texts = [text for pairs in heldout.values() for text, _ in pairs]
     started = time.perf_counter()
-    model = rasa_predictions(texts)
+    model = rasa_predictions(texts, args.model.resolve())
     print(f"classified {len(texts)} held-out utterances in {time.perf_counter() - started:.1f} s")
     baseline = nearest_example_baseline(examples(TRAINING), texts)
     print(f"{'language':<10}{'utterances':>11}{'model F1':>10}{'baseline F1':>13}")
