@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import os
 import signal
+import socket
 import statistics
 import subprocess
 import tempfile
@@ -27,7 +28,9 @@ import httpx
 
 from sinyal.runtime.rasa import rasa_child_env, rasa_executable
 from sinyal.settings import load_settings
-from tests.helpers import SINYAL, free_port, isolated_env
+
+PROJECT = Path(__file__).resolve().parent.parent
+SINYAL = PROJECT / ".venv" / "bin" / "sinyal"
 
 QUALIFICATION = [
     "hello", "yes", "yes", "two", "about 5 months", '/inform{"urgency":"asap"}',
@@ -37,6 +40,20 @@ QUALIFICATION = [
 ]  # fmt: skip
 CONTEXT = {"company": "Nordwind Logistik GmbH", "role": "Senior Java Developer", "language": "en"}
 MOODBOT = ["hello", "I am sad", "no", "bye"] * 5  # as many turns, the example bot's own stories
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def sinyal_env(**settings: str) -> dict[str, str]:
+    """This environment without the caller's Sinyal settings (no Telegram), plus ``settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SINYAL_")}
+    for name in ("DATABASE_URL", "TELEGRAM_BOT_TOKEN"):
+        env.pop(name, None)
+    return {**env, **settings}
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -97,15 +114,16 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def measure_sinyal(tmp: Path, conversations: int) -> dict:
+def measure_sinyal(tmp: Path, conversations: int, extra_env: dict[str, str]) -> dict:
     port, actions_port = free_port(), free_port()
-    env = isolated_env(
+    env = sinyal_env(
         SINYAL_DATA_DIR=str(tmp / "var"),
         SINYAL_RASA_PORT=str(port),
         SINYAL_ACTIONS_PORT=str(actions_port),
         SINYAL_DEMO_SITE="false",
         SINYAL_SCRAPE_ON_START="false",
         SINYAL_LOG_LEVEL="WARNING",
+        **extra_env,
     )
     process = subprocess.Popen(
         [str(SINYAL), "run"],
@@ -157,11 +175,20 @@ def measure_moodbot(tmp: Path, conversations: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=20)
+    parser.add_argument(
+        "--tracker-store", choices=["sql", "memory"], default="sql", help="Sinyal's tracker store"
+    )
+    parser.add_argument("--database-url", default="", help="Sinyal's store (default: SQLite)")
     args = parser.parse_args()
+    extra = {"SINYAL_RASA_TRACKER_STORE": args.tracker_store}
+    if args.database_url:
+        extra["DATABASE_URL"] = args.database_url
     with tempfile.TemporaryDirectory() as tmp:
-        sinyal = measure_sinyal(Path(tmp), args.conversations)
+        sinyal = measure_sinyal(Path(tmp), args.conversations, extra)
         plain = measure_moodbot(Path(tmp), args.conversations)
-    print(f"\n{args.conversations} concurrent conversations")
+    store = args.database_url.split(":")[0] if args.database_url else "sqlite"
+    where = f"{args.tracker_store} tracker store, {store} lead store"
+    print(f"\n{args.conversations} concurrent conversations (Sinyal: {where})")
     print(f"{'bot':<26}{'turns':>7}{'p50 ms':>9}{'p95 ms':>9}{'turns/s':>9}")
     for name, result in (("sinyal qualification", sinyal), ("rasa init (baseline)", plain)):
         print(

@@ -85,7 +85,7 @@ def rasa_predictions(texts: list[str], model: Path) -> list[str]:
             [
                 str(python),
                 str(PROJECT / "benchmarks/rasa_parse.py"),
-                str(settings.model_path),
+                str(model),
                 str(out),
             ],
             input=json.dumps(texts),
