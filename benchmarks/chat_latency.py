@@ -22,6 +22,8 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -106,12 +108,27 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 6
     raise RuntimeError(f"{url} did not come up")
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    os.killpg(process.pid, signal.SIGINT)
+@contextmanager
+def serving(argv: list[str], env: dict[str, str], cwd: Path, ready: list[str]) -> Iterator[None]:
+    """Run a server (its own process group) until the block ends; wait for ``ready`` URLs."""
+    process = subprocess.Popen(
+        argv,
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+        for url in ready:
+            wait_until_up(url, process)
+        yield
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def measure_sinyal(tmp: Path, conversations: int, extra_env: dict[str, str]) -> dict:
@@ -125,21 +142,11 @@ def measure_sinyal(tmp: Path, conversations: int, extra_env: dict[str, str]) -> 
         SINYAL_LOG_LEVEL="WARNING",
         **extra_env,
     )
-    process = subprocess.Popen(
-        [str(SINYAL), "run"],
-        env=env,
-        cwd=tmp,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_until_up(f"http://127.0.0.1:{actions_port}/health", process)
-        wait_until_up(f"http://127.0.0.1:{port}/status", process)
-        url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+    rasa = f"http://127.0.0.1:{port}"
+    ready = [f"http://127.0.0.1:{actions_port}/health", f"{rasa}/status"]
+    with serving([str(SINYAL), "run"], env, tmp, ready):
+        url = f"{rasa}/webhooks/rest/webhook"
         return asyncio.run(load(url, QUALIFICATION, CONTEXT, conversations))
-    finally:
-        stop(process)
 
 
 def measure_moodbot(tmp: Path, conversations: int) -> dict:
@@ -156,20 +163,10 @@ def measure_moodbot(tmp: Path, conversations: int) -> dict:
         capture_output=True,
     )
     port = free_port()
-    process = subprocess.Popen(
-        [rasa, "run", "--enable-api", "--port", str(port), "--interface", "127.0.0.1"],
-        env=env,
-        cwd=project,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/status", process)
+    argv = [rasa, "run", "--enable-api", "--port", str(port), "--interface", "127.0.0.1"]
+    with serving(argv, env, project, [f"http://127.0.0.1:{port}/status"]):
         url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
         return asyncio.run(load(url, MOODBOT, {}, conversations))
-    finally:
-        stop(process)
 
 
 def main() -> None:

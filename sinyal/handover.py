@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sinyal.store.models import Consultant, EventType, Handover, KpiEvent, Lead
+from sinyal.leads import lead_event
+from sinyal.store.models import Consultant, EventType, Handover, Lead
 
 
 @dataclass(frozen=True)
@@ -59,18 +60,5 @@ def hand_over(session: Session, lead_id: int, reason: str, language: str) -> Han
     session.add(handover)
     lead.consultant_id = consultant.id if consultant else None
     session.flush()
-    session.add(
-        KpiEvent(
-            type=EventType.HANDED_OVER.value,
-            actor="bot",
-            lead_id=lead.id,
-            consultant_id=lead.consultant_id,
-            conversation_id=lead.conversation_id,
-            flow_id=lead.flow_id,
-            variant_id=lead.variant_id,
-            trigger_id=lead.trigger_id,
-            outreach_message_id=lead.outreach_message_id,
-            payload={"reason": reason},
-        )
-    )
+    session.add(lead_event(EventType.HANDED_OVER, lead, reason=reason))
     return HandoverResult(handover.id, consultant.name if consultant else None, True)

@@ -156,9 +156,9 @@ def save_lead(session: Session, draft: LeadDraft, rules: QualificationRules) -> 
     session.flush()
     newly_qualified = assessment.status is LeadStatus.QUALIFIED and not was_qualified
     if created:
-        session.add(_event(EventType.LEAD_CREATED, lead, conversation))
+        session.add(lead_event(EventType.LEAD_CREATED, lead))
     if newly_qualified:
-        session.add(_event(EventType.QUALIFIED, lead, conversation, score=assessment.score))
+        session.add(lead_event(EventType.QUALIFIED, lead, score=assessment.score))
     return SavedLead(lead.id, assessment, created, newly_qualified, conversation.id)
 
 
@@ -177,12 +177,14 @@ def record_decline(session: Session, draft: LeadDraft, reason: str | None) -> No
     )
 
 
-def _event(kind: EventType, lead: Lead, conversation: Conversation, **payload: Any) -> KpiEvent:
+def lead_event(kind: EventType, lead: Lead, actor: str = "bot", **payload: Any) -> KpiEvent:
+    """A KPI event about ``lead``, carrying its attribution (ids only, never personal data)."""
     return KpiEvent(
         type=kind.value,
-        actor="bot",
+        actor=actor,
         lead_id=lead.id,
-        conversation_id=conversation.id,
+        conversation_id=lead.conversation_id,
+        consultant_id=lead.consultant_id,
         flow_id=lead.flow_id,
         variant_id=lead.variant_id,
         trigger_id=lead.trigger_id,
