@@ -86,7 +86,9 @@ async def load(url: str, turns: list[str], metadata: dict[str, str], conversatio
         )
         elapsed = time.perf_counter() - started
     latencies = [latency for result in results for latency in result]
+    by_turn = [statistics.median(turn) * 1000 for turn in zip(*results, strict=True)]
     return {
+        "by_turn": by_turn,
         "turns": len(latencies),
         "p50": statistics.median(latencies) * 1000,
         "p95": percentile(latencies, 0.95) * 1000,
@@ -193,6 +195,9 @@ def main() -> None:
             f"{result['turns_per_s']:>9.1f}"
         )
     print(f"p95 ratio: {sinyal['p95'] / plain['p95']:.2f}x (aim <= 2x)")
+    print("\nSinyal, median per turn:")
+    for text, median in zip(QUALIFICATION, sinyal["by_turn"], strict=True):
+        print(f"  {median:7.0f} ms  {text}")
 
 
 if __name__ == "__main__":

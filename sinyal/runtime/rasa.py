@@ -89,7 +89,10 @@ def lock_store_config(settings: Settings) -> dict[str, Any] | None:
 
 
 def endpoints_config(settings: Settings) -> dict[str, Any]:
-    config: dict[str, Any] = {"action_endpoint": {"url": f"{settings.actions_url}/webhook"}}
+    # Selective domain: Rasa sends its (large, bilingual) domain only to the actions that
+    # declare `send_domain: true` in domain.yml (the form validation), not with every call.
+    action_endpoint = {"url": f"{settings.actions_url}/webhook", "enable_selective_domain": True}
+    config: dict[str, Any] = {"action_endpoint": action_endpoint}
     tracker = tracker_store_config(settings)
     if tracker:
         config["tracker_store"] = tracker
