@@ -3,13 +3,11 @@ from sqlalchemy import select
 from sinyal.conversations import EntryContext, record_conversation
 from sinyal.store import Store
 from sinyal.store.models import (
-    Company,
     Conversation,
-    Flow,
     KpiEvent,
-    MessageVariant,
     OutreachMessage,
 )
+from tests.factories import add_outreach
 
 
 def test_entry_context_keeps_known_keys_and_drops_junk() -> None:
@@ -39,16 +37,7 @@ def test_entry_context_tolerates_missing_or_malformed_metadata() -> None:
 
 def test_conversation_is_tied_to_its_outreach_and_recorded_once(store: Store) -> None:
     with store.transaction() as s:
-        company = Company(name="Acme", normalized_name="acme")
-        flow = Flow(name="f", definition={}, definition_hash="h")
-        s.add_all([company, flow])
-        s.flush()
-        variant = MessageVariant(flow_id=flow.id, key="B", body="b")
-        s.add(variant)
-        s.flush()
-        s.add(
-            OutreachMessage(token="tok-1", flow_id=flow.id, variant_id=variant.id, channel="email")
-        )
+        add_outreach(s, "tok-1")
     context = EntryContext.parse({"token": "tok-1", "channel": "socketio", "language": "id"})
     for _ in range(2):  # a resumed chat must not count as a second start
         with store.transaction() as s:

@@ -7,16 +7,8 @@ from sinyal.handover import hand_over
 from sinyal.leads import Contact, LeadDraft, record_decline, save_lead
 from sinyal.qualification import QualificationRules
 from sinyal.store import Store
-from sinyal.store.models import (
-    Consultant,
-    Conversation,
-    Flow,
-    Handover,
-    KpiEvent,
-    Lead,
-    MessageVariant,
-    OutreachMessage,
-)
+from sinyal.store.models import Consultant, Conversation, Handover, KpiEvent, Lead, OutreachMessage
+from tests.factories import add_outreach
 
 QUALIFYING = {"urgency": "asap", "positions": 3, "decision_maker": True, "fee_model": "success"}
 CONTACT = Contact("Ana Putri", "ana@kopi.example", "+6281234567890", "mornings", ("freemail",))
@@ -38,19 +30,9 @@ def events(store: Store) -> list[str]:
         return list(s.scalars(select(KpiEvent.type).order_by(KpiEvent.id)))
 
 
-def seed_outreach(store: Store) -> None:
-    with store.transaction() as s:
-        flow = Flow(name="f", definition={}, definition_hash="h")
-        s.add(flow)
-        s.flush()
-        variant = MessageVariant(flow_id=flow.id, key="B", body="b")
-        s.add(variant)
-        s.flush()
-        s.add(OutreachMessage(token="tok-1", flow_id=flow.id, variant_id=variant.id, channel="e"))
-
-
 def test_a_repeated_submission_updates_one_lead_and_counts_once(store: Store) -> None:
-    seed_outreach(store)
+    with store.transaction() as s:
+        add_outreach(s, "tok-1")
     rules = QualificationRules()
     with store.transaction() as s:
         first = save_lead(s, draft(), rules)

@@ -13,13 +13,12 @@ from sinyal.store import Store
 from sinyal.store.models import (
     Conversation,
     ErasureRequest,
-    Flow,
     KpiEvent,
     Lead,
-    MessageVariant,
     OutreachMessage,
     utcnow,
 )
+from tests.factories import add_outreach
 
 
 @pytest.fixture
@@ -29,22 +28,9 @@ def settings(clean_env: Path) -> Settings:
 
 def seed(store: Store, sender: str) -> None:
     with store.transaction() as s:
-        flow = Flow(name="f", definition={}, definition_hash="h")
-        s.add(flow)
-        s.flush()
-        variant = MessageVariant(flow_id=flow.id, key="A", body="b")
-        s.add(variant)
-        s.flush()
-        outreach = OutreachMessage(
-            token="t",
-            flow_id=flow.id,
-            variant_id=variant.id,
-            channel="email",
-            recipient_name="Anna Schmidt",
-            recipient_address="anna@acme.example",
+        outreach = add_outreach(
+            s, "t", recipient_name="Anna Schmidt", recipient_address="anna@acme.example"
         )
-        s.add(outreach)
-        s.flush()
         conversation = Conversation(
             sender_id=sender, channel="rest", outreach_message_id=outreach.id
         )

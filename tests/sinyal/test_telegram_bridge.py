@@ -2,8 +2,8 @@
 
 from sinyal.conversations import context_for_token
 from sinyal.store import Store
-from sinyal.store.models import Company, Flow, MessageVariant, OutreachMessage, Trigger
 from sinyal.telegram_bridge import CALLBACK_DATA_LIMIT, START_PAYLOAD, keyboard, language_hint
+from tests.factories import add_outreach
 
 
 def test_rasa_buttons_become_one_inline_button_per_row() -> None:
@@ -38,29 +38,9 @@ def test_language_hint_and_start_payload_rules() -> None:
 
 
 def test_start_token_resolves_to_the_outreach_context(store: Store) -> None:
+    postings = [{"title": "Koch (m/w/d)", "days_open": 95}, {"title": "Pfleger", "days_open": 200}]
     with store.transaction() as s:
-        company = Company(name="Klinikum Lindenhof", normalized_name="klinikum lindenhof")
-        flow = Flow(name="care-de", definition={}, definition_hash="h")
-        s.add_all([company, flow])
-        s.flush()
-        variant = MessageVariant(flow_id=flow.id, key="B", body="...")
-        postings = [
-            {"title": "Koch (m/w/d)", "days_open": 95},
-            {"title": "Pfleger", "days_open": 200},
-        ]
-        trigger = Trigger(flow_id=flow.id, company_id=company.id, evidence={"postings": postings})
-        s.add_all([variant, trigger])
-        s.flush()
-        s.add(
-            OutreachMessage(
-                token="abc123",
-                flow_id=flow.id,
-                variant_id=variant.id,
-                trigger_id=trigger.id,
-                company_id=company.id,
-                channel="email",
-            )
-        )
+        add_outreach(s, "abc123", flow="care-de", company="Klinikum Lindenhof", postings=postings)
     with store.transaction() as s:
         found = context_for_token(s, "abc123", "telegram")
         unknown = context_for_token(s, "nope", "telegram")

@@ -13,17 +13,14 @@ from sqlalchemy import select
 
 from sinyal.store import Store
 from sinyal.store.models import (
-    Company,
     Consultant,
     Conversation,
-    Flow,
     Handover,
     KpiEvent,
     Lead,
-    MessageVariant,
     OutreachMessage,
-    Trigger,
 )
+from tests.factories import add_outreach
 from tests.system.conftest import RunningSystem, say
 from tests.telegram_api import TelegramApiStandIn
 
@@ -226,36 +223,14 @@ def test_language_can_be_switched_by_asking(system: RunningSystem) -> None:
     assert "perusahaan apa" in transcript[-1]
 
 
-def seed_outreach(store: Store, token: str) -> None:
-    """An outreach message whose Telegram deep link carries ``token``."""
-    with store.transaction() as s:
-        company = Company(name="Klinikum Lindenhof", normalized_name=f"klinikum-{token}")
-        flow = Flow(name=f"tg-{token}", definition={}, definition_hash="h")
-        s.add_all([company, flow])
-        s.flush()
-        variant = MessageVariant(flow_id=flow.id, key="B", body="...")
-        evidence = {"postings": [{"title": "Pflegefachkraft (m/w/d)", "days_open": 182}]}
-        trigger = Trigger(flow_id=flow.id, company_id=company.id, evidence=evidence)
-        s.add_all([variant, trigger])
-        s.flush()
-        s.add(
-            OutreachMessage(
-                token=token,
-                flow_id=flow.id,
-                variant_id=variant.id,
-                trigger_id=trigger.id,
-                company_id=company.id,
-                channel="email",
-            )
-        )
-
-
 def test_telegram_deep_link_chat_through_the_bridge(
     system: RunningSystem, store: Store, telegram_api: TelegramApiStandIn
 ) -> None:
     chat_id = int(uuid.uuid4().int % 10**9)
     token = f"t{chat_id}"
-    seed_outreach(store, token)
+    postings = [{"title": "Pflegefachkraft (m/w/d)", "days_open": 182}]
+    with store.transaction() as s:
+        add_outreach(s, token, flow=f"tg-{token}", company="Klinikum Lindenhof", postings=postings)
     system.wait_for("telegram bridge ready", timeout=60)
 
     telegram_api.push_text(chat_id, f"/start {token}", language_code="de")
