@@ -64,25 +64,32 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def converse(
-    client: httpx.AsyncClient, url: str, turns: list[str], metadata: dict[str, str]
+    client: httpx.AsyncClient, url: str, turns: list[str], metadata: dict[str, str], last: str
 ) -> list[float]:
+    """One conversation; fails unless its last reply contains ``last`` (a broken bot that
+    answers every turn with a fallback would otherwise look fast)."""
     sender = f"bench-{uuid.uuid4().hex[:10]}"
-    latencies = []
+    latencies, replies = [], []
     for index, text in enumerate(turns):
         body = {"sender": sender, "message": text, "metadata": metadata if index == 0 else {}}
         started = time.perf_counter()
         response = await client.post(url, json=body)
         response.raise_for_status()
         latencies.append(time.perf_counter() - started)
+        replies = [reply.get("text") or "" for reply in response.json()]
+    if not any(last in reply for reply in replies):
+        raise RuntimeError(f"conversation {sender} ended with {replies}, expected {last!r}")
     return latencies
 
 
-async def load(url: str, turns: list[str], metadata: dict[str, str], conversations: int) -> dict:
+async def load(
+    url: str, turns: list[str], metadata: dict[str, str], conversations: int, last: str
+) -> dict:
     async with httpx.AsyncClient(timeout=120) as client:
-        await converse(client, url, turns[:2], metadata)  # warm-up, not measured
+        await converse(client, url, turns, metadata, last)  # warm-up, not measured
         started = time.perf_counter()
         results = await asyncio.gather(
-            *(converse(client, url, turns, metadata) for _ in range(conversations))
+            *(converse(client, url, turns, metadata, last) for _ in range(conversations))
         )
         elapsed = time.perf_counter() - started
     latencies = [latency for result in results for latency in result]
@@ -148,7 +155,7 @@ def measure_sinyal(tmp: Path, conversations: int, extra_env: dict[str, str]) -> 
     ready = [f"http://127.0.0.1:{actions_port}/health", f"{rasa}/status"]
     with serving([str(SINYAL), "run"], env, tmp, ready):
         url = f"{rasa}/webhooks/rest/webhook"
-        return asyncio.run(load(url, QUALIFICATION, CONTEXT, conversations))
+        return asyncio.run(load(url, QUALIFICATION, CONTEXT, conversations, "will call you"))
 
 
 def measure_moodbot(tmp: Path, conversations: int) -> dict:
@@ -168,7 +175,7 @@ def measure_moodbot(tmp: Path, conversations: int) -> dict:
     argv = [rasa, "run", "--enable-api", "--port", str(port), "--interface", "127.0.0.1"]
     with serving(argv, env, project, [f"http://127.0.0.1:{port}/status"]):
         url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
-        return asyncio.run(load(url, MOODBOT, {}, conversations))
+        return asyncio.run(load(url, MOODBOT, {}, conversations, "Bye"))
 
 
 def main() -> None:

@@ -89,10 +89,9 @@ def lock_store_config(settings: Settings) -> dict[str, Any] | None:
 
 
 def endpoints_config(settings: Settings) -> dict[str, Any]:
-    # Selective domain: Rasa sends its (large, bilingual) domain only to the actions that
-    # declare `send_domain: true` in domain.yml (the form validation), not with every call.
-    action_endpoint = {"url": f"{settings.actions_url}/webhook", "enable_selective_domain": True}
-    config: dict[str, Any] = {"action_endpoint": action_endpoint}
+    # Not `enable_selective_domain`: rasa-sdk 3.21 answers a call without the domain with 449
+    # ("retry with the domain"), a retry Rasa 3.6 does not know, so the action would fail.
+    config: dict[str, Any] = {"action_endpoint": {"url": f"{settings.actions_url}/webhook"}}
     tracker = tracker_store_config(settings)
     if tracker:
         config["tracker_store"] = tracker
