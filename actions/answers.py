@@ -96,13 +96,18 @@ async def save_answers(tracker: Tracker) -> SavedLead:
     return await in_transaction(lambda session: save_lead(session, draft, rules))
 
 
-async def save_pending(tracker: Tracker) -> list[EventType]:
-    """Retry a save that failed earlier; quiet unless it fails again."""
-    if not tracker.get_slot("lead_pending"):
-        return []
+async def save_or_keep(tracker: Tracker) -> list[EventType]:
+    """Save the lead; when the store is down, keep the answers in the tracker for a later try."""
     try:
         await save_answers(tracker)
     except SQLAlchemyError:
-        logger.exception("pending lead still cannot be saved (store unavailable)")
-        return []
+        logger.exception("lead could not be saved (store unavailable); kept in the tracker")
+        return [SlotSet("lead_pending", True)]
     return [SlotSet("lead_pending", False)]
+
+
+async def save_pending(tracker: Tracker) -> list[EventType]:
+    """Retry a save that failed earlier; nothing to do when none is pending."""
+    if not tracker.get_slot("lead_pending"):
+        return []
+    return await save_or_keep(tracker)

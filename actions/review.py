@@ -7,19 +7,15 @@ leads back to the summary. Values go through the same normalisers as the form's 
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
 
-from actions.answers import CONTACT_SLOTS, language_of, save_answers, save_pending
+from actions.answers import CONTACT_SLOTS, language_of, save_or_keep, save_pending
 from actions.qualification_form import Invalid, normalise
-
-logger = logging.getLogger(__name__)
 
 LABELS = {
     "en": {
@@ -102,21 +98,12 @@ class ActionReviewAnswers(Action):
         if tracker.get_slot("consent") is False:
             refused = "utter_human_without_contact" if tracker.get_slot("human_requested") else None
             dispatcher.utter_message(response=refused or "utter_consent_refused")
-            return await save_business_answers(tracker)
+            # Without consent the lead keeps what the company needs, nothing about the person.
+            return await save_or_keep(tracker)
         events = await save_pending(tracker)
         dispatcher.utter_message(text=summary(tracker, language_of(tracker)))
         dispatcher.utter_message(response="utter_ask_confirm")
         return events
-
-
-async def save_business_answers(tracker: Tracker) -> list[EventType]:
-    """Without consent the lead keeps what the company needs, and nothing about the person."""
-    try:
-        await save_answers(tracker)
-    except SQLAlchemyError:
-        logger.exception("answers could not be saved (store unavailable); kept in the tracker")
-        return [SlotSet("lead_pending", True)]
-    return [SlotSet("lead_pending", False)]
 
 
 def field_to_correct(tracker: Tracker) -> tuple[str | None, Any]:

@@ -72,7 +72,7 @@ class RunningService:
     spec: ServiceSpec
     process: subprocess.Popen[str]
     relay: threading.Thread
-    ready: threading.Event = field(default_factory=threading.Event)
+    ready: threading.Event
 
 
 class ServiceFailed(RuntimeError):

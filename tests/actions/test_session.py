@@ -10,19 +10,11 @@ from actions import store as action_store
 from actions.session import ActionSessionStart
 from sinyal.conversations import HEALTH_CHECK_SENDER
 from sinyal.store.models import Conversation
+from tests.actions.conftest import make_tracker
 
 
 def tracker(sender: str, metadata: dict | None) -> Tracker:
-    return Tracker(
-        sender_id=sender,
-        slots={"session_started_metadata": metadata, "language": None},
-        latest_message={},
-        events=[],
-        paused=False,
-        followup_action=None,
-        active_loop={},
-        latest_action_name=None,
-    )
+    return make_tracker(sender, slots={"session_started_metadata": metadata, "language": None})
 
 
 def run_action(tr: Tracker) -> list[dict]:
