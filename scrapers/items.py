@@ -13,9 +13,14 @@ from bs4 import BeautifulSoup
 from scrapers.normalize import gender_marker, normalize_title
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PostingItem:
-    """One job posting as a source saw it, before normalisation and storage."""
+    """One job posting as a source saw it, before normalisation and storage.
+
+    Not frozen: a source sets ``page_url`` on the item it parsed (copying a frozen item per
+    posting cost more than the database insert). Sources build items; everything after only
+    reads them.
+    """
 
     source: str  # the kind of source: "jsonld", "greenhouse", "lever", ...
     source_key: str  # this configured source instance, e.g. "greenhouse:acme"

@@ -15,8 +15,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import islice
-from operator import itemgetter
+from itertools import chain, islice
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, case, func, select, update
@@ -25,17 +24,20 @@ from sqlalchemy.orm import Session
 from scrapers.items import PostingItem
 from scrapers.normalize import normalize_company, repost_key
 from sinyal.store import Store
-from sinyal.store.db import bulk_insert, insert_ignoring_conflicts
+from sinyal.store.db import bulk_insert, in_values, insert_ignoring_conflicts
 from sinyal.store.models import Company, JobPosting
 
 POSTINGS = cast(Table, JobPosting.__table__)
-CHUNK = 10_000
-INSERT_COLUMNS = [
-    "source", "external_id", "company_id", "url", "title", "normalized_title", "location",
-    "gender_marker", "employment_type", "date_posted", "valid_through", "repost_key",
-    "original_start", "first_seen", "last_seen", "missed_scans", "content_hash", "listed_on",
+CHUNK = 50_000
+#: What a sighting sets on a posting, new or changed (``_values`` builds them in this order).
+VALUE_COLUMNS = [
+    "company_id", "url", "title", "normalized_title", "location", "gender_marker",
+    "employment_type", "date_posted", "valid_through", "repost_key", "original_start",
+    "last_seen", "missed_scans", "content_hash", "listed_on",
 ]  # fmt: skip
-INSERT_VALUES = itemgetter(*INSERT_COLUMNS)
+INSERT_COLUMNS = ["source", "external_id", *VALUE_COLUMNS, "first_seen"]
+REPOST_KEY = VALUE_COLUMNS.index("repost_key")
+ORIGINAL_START = VALUE_COLUMNS.index("original_start")
 CLOSE_AFTER_MISSED_SCANS = 2
 
 
@@ -85,10 +87,14 @@ class PostingPipeline:
         self, source_key: str, items: Iterable[PostingItem], scanned_at: datetime
     ) -> IngestCounts:
         counts = IngestCounts()
+        chunks = _chunks(items, CHUNK)
+        first = next(chunks, None)
+        if first is None:  # every page answered 304: nothing to compare, nothing to load
+            return counts
         with self.store.transaction() as session:
             known = self._known(session, source_key)
             companies = dict(session.execute(select(Company.normalized_name, Company.id)).all())
-        for chunk in _chunks(items, CHUNK):
+        for chunk in chain([first], chunks):
             with self.store.transaction() as session:
                 counts.add(
                     self._ingest_chunk(session, source_key, chunk, scanned_at, known, companies)
@@ -178,8 +184,9 @@ class PostingPipeline:
             if previous.content_hash == digest and not previous.closed:
                 seen.setdefault(item.page_url, []).append(posting_id)
             else:
-                row = self._row(item, digest, scanned_at, companies)
-                row["b_id"] = posting_id
+                values = _values(item, digest, scanned_at, companies)
+                row = dict(zip(VALUE_COLUMNS, values, strict=True))
+                row.update(closed_at=None, b_id=posting_id)
                 changed.append(row)
                 known[item.external_id] = _Known(posting_id, digest, False)
         for page_url, ids in seen.items():
@@ -208,34 +215,11 @@ class PostingPipeline:
             return
         insert_ignoring_conflicts(session, Company, list(missing.values()), ["normalized_name"])
         rows = session.execute(
-            select(Company.normalized_name, Company.id).where(Company.normalized_name.in_(missing))
+            select(Company.normalized_name, Company.id).where(
+                in_values(session, Company.normalized_name, missing)
+            )
         )
         companies.update(rows.all())
-
-    @staticmethod
-    def _row(
-        item: PostingItem, digest: str, scanned_at: datetime, companies: dict[str, int]
-    ) -> dict[str, Any]:
-        first_seen_day = scanned_at.date()
-        start = min(item.date_posted, first_seen_day) if item.date_posted else first_seen_day
-        return {
-            "company_id": companies[normalize_company(item.company)],
-            "url": item.url,
-            "title": item.title[:500],
-            "normalized_title": item.normalized_title[:500],
-            "location": (item.location or None) and item.location[:300],
-            "gender_marker": item.gender_marker,
-            "employment_type": (item.employment_type or None) and item.employment_type[:60],
-            "date_posted": item.date_posted,
-            "valid_through": item.valid_through,
-            "repost_key": repost_key(item.company, item.title, item.location),
-            "original_start": start,
-            "last_seen": scanned_at,
-            "missed_scans": 0,
-            "closed_at": None,
-            "content_hash": digest,
-            "listed_on": item.page_url,
-        }
 
     @staticmethod
     def _update_changed(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -258,19 +242,20 @@ class PostingPipeline:
         companies: dict[str, int],
         known: dict[str, _Known],
     ) -> None:
-        rows = []
-        for item, digest in new:
-            row = self._row(item, digest, scanned_at, companies)
-            row.update(source=source_key, external_id=item.external_id[:255], first_seen=scanned_at)
-            rows.append(row)
-        chains = self._repost_starts(session, {r["repost_key"] for r in rows}, scanned_at)
-        for row in rows:
-            earlier = chains.get(row["repost_key"])
-            if earlier is not None and earlier < row["original_start"]:
-                row["original_start"] = earlier
-        bulk_insert(session, POSTINGS, INSERT_COLUMNS, [INSERT_VALUES(r) for r in rows])
-        for row in rows:  # ids are looked up only if the same scan lists the posting again
-            known[row["external_id"]] = _Known(None, row["content_hash"], False)
+        rows = [
+            _values(item, digest, scanned_at, companies, (source_key, item.external_id[:255]))
+            for item, digest in new
+        ]
+        key_at, start_at = 2 + REPOST_KEY, 2 + ORIGINAL_START
+        chains = self._repost_starts(session, {row[key_at] for row in rows}, scanned_at)
+        if chains:
+            for i, row in enumerate(rows):
+                earlier = chains.get(row[key_at])
+                if earlier is not None and earlier < row[start_at]:
+                    rows[i] = (*row[:start_at], earlier, *row[start_at + 1 :])
+        bulk_insert(session, POSTINGS, INSERT_COLUMNS, rows)
+        for item, digest in new:  # ids are looked up only if the same scan lists it again
+            known[item.external_id] = _Known(None, digest, False)
 
     def _repost_starts(
         self, session: Session, keys: set[str], scanned_at: datetime
@@ -279,7 +264,39 @@ class PostingPipeline:
         window_start = scanned_at - self.repost_window
         rows = session.execute(
             select(JobPosting.repost_key, func.min(JobPosting.original_start))
-            .where(JobPosting.repost_key.in_(keys), JobPosting.last_seen >= window_start)
+            .where(in_values(session, JobPosting.repost_key, keys))
+            .where(JobPosting.last_seen >= window_start)
             .group_by(JobPosting.repost_key)
         )
         return dict(rows.all())
+
+
+def _values(
+    item: PostingItem,
+    digest: str,
+    scanned_at: datetime,
+    companies: dict[str, int],
+    new_key: tuple[str, str] | None = None,
+) -> tuple[Any, ...]:
+    """The ``VALUE_COLUMNS`` of a sighting, as the pipeline stores them; for a new posting
+    (``new_key``: source, external id) the whole ``INSERT_COLUMNS`` row, built in one go."""
+    first_seen_day = scanned_at.date()
+    start = min(item.date_posted, first_seen_day) if item.date_posted else first_seen_day
+    values = (
+        companies[normalize_company(item.company)],
+        item.url,
+        item.title[:500],
+        item.normalized_title[:500],
+        (item.location or None) and item.location[:300],
+        item.gender_marker,
+        (item.employment_type or None) and item.employment_type[:60],
+        item.date_posted,
+        item.valid_through,
+        repost_key(item.company, item.title, item.location),
+        start,
+        scanned_at,
+        0,
+        digest,
+        item.page_url,
+    )
+    return values if new_key is None else (*new_key, *values, scanned_at)

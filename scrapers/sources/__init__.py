@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from scrapers.sources.arbeitsagentur import ArbeitsagenturSource
 from scrapers.sources.ashby import AshbySource
 from scrapers.sources.base import ScanIncomplete, ScanResult, Source, SourceConfig
+from scrapers.sources.file import FileSource
 from scrapers.sources.greenhouse import GreenhouseSource
 from scrapers.sources.html import HtmlSource
 from scrapers.sources.jsonld import JsonLdSource, extract_postings
@@ -29,6 +30,7 @@ SOURCE_TYPES: dict[str, type[Source]] = {
         PersonioSource,
         ArbeitsagenturSource,
         HtmlSource,
+        FileSource,
     )
 }
 

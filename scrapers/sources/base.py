@@ -9,7 +9,6 @@ closed on the strength of a partial scan.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -83,9 +82,12 @@ class Source:
             return
         for record in records_of(page):
             try:
-                yield replace(parse(record), page_url=page.url)
+                item = parse(record)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 yield self.error(page.url, f"record {record!r:.80}: {exc!r}")
+                continue
+            item.page_url = page.url
+            yield item
 
 
 def list_at(data: Any, key: str, url: str) -> list[Any]:

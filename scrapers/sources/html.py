@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from typing import Any
 from urllib.parse import urljoin
 
@@ -100,7 +99,7 @@ class HtmlSource(Source):
                 for element in soup.select(self.config.item):
                     result = self._item(element, page.url, fetcher)
                     if isinstance(result, PostingItem):
-                        result = replace(result, page_url=page.url)
+                        result.page_url = page.url
                     yield result
             next_href = select(soup, self.config.next_page) if self.config.next_page else None
             url = urljoin(page.url, next_href) if next_href else None

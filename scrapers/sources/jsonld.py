@@ -12,7 +12,6 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 from urllib.parse import urljoin
 
@@ -209,7 +208,7 @@ class JsonLdSource(Source):
                 page.text, page.url, source_key=self.key, company=self.config.company
             ):
                 if isinstance(result, PostingItem):
-                    result = replace(result, page_url=page.url)
+                    result.page_url = page.url
                 yield result
 
     def _discover(self, fetcher: Fetcher) -> list[str]:

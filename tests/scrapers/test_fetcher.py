@@ -126,3 +126,30 @@ def test_demo_site_serves_conditional_requests_itself(demo_site: DemoSiteServer)
         timeout=5,
     )
     assert again.status_code == 304
+
+
+def test_local_file_unchanged_is_not_modified_and_a_changed_one_is_read(tmp_path) -> None:
+    export = tmp_path / "jobs.jsonl"
+    export.write_text('{"id": 1}\n')
+    fetcher = Fetcher(FAST)
+    first = fetcher.get_file(export)
+    assert (first.status, first.not_modified, first.url) == (200, False, export.as_uri())
+    again = fetcher.get_file(export)
+    assert again.not_modified and again.content == b'{"id": 1}\n'
+    export.write_text('{"id": 1}\n{"id": 2}\n')  # size changes
+    changed = fetcher.get_file(export)
+    assert not changed.not_modified and changed.content.count(b"\n") == 2
+    assert fetcher.stats.requests == 0 and fetcher.stats.not_modified == 1
+
+
+def test_missing_local_file_is_a_fetch_error_naming_it(tmp_path) -> None:
+    with pytest.raises(FetchError, match=r"nothing\.jsonl: cannot read"):
+        Fetcher(FAST).get_file(tmp_path / "nothing.jsonl")
+
+
+def test_get_never_serves_local_files(tmp_path) -> None:
+    """A page linking to file:// must not lead the scraper into the disk."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("private")
+    with pytest.raises(FetchError):
+        Fetcher(FAST).get(secret.as_uri())
