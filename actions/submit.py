@@ -27,11 +27,12 @@ async def save_and_hand_over(
     """One transaction: the lead, and its handover when ``reason`` is given or it qualified."""
     draft = draft_from(tracker)
     rules = rules_for(draft.context.flow)
+    config = settings()
 
     def work(session: Session) -> tuple[SavedLead, HandoverResult | None]:
         saved = save_lead(session, draft, rules)
         why = reason or ("qualified" if saved.assessment.status is LeadStatus.QUALIFIED else None)
-        handover = hand_over(session, saved.lead_id, why, draft.language) if why else None
+        handover = hand_over(session, saved.lead_id, why, draft.language, config) if why else None
         return saved, handover
 
     return await in_transaction(work)

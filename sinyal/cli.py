@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from sinyal.commands import console, err_console, settings_or_exit
+from sinyal.commands import handover as handover_commands
 from sinyal.commands import privacy as privacy_commands
 from sinyal.commands import scrape as scrape_commands
 from sinyal.commands import triggers as trigger_commands
@@ -18,6 +19,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(scrape_commands.app, name="scrape")
 app.add_typer(trigger_commands.app, name="triggers")
 app.add_typer(privacy_commands.app, name="privacy")
+app.add_typer(handover_commands.leads_app, name="leads")
+app.add_typer(handover_commands.consultants_app, name="consultants")
+app.command()(handover_commands.dispatch)
 
 
 @app.command()

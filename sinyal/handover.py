@@ -3,7 +3,7 @@
 A lead has at most one handover: a qualified lead whose prospect then also asks for a human,
 or a repeated submission, finds the existing one. The consultant is chosen among active ones
 who speak the chat's language, the least loaded first, so the bot can tell the prospect who
-will call. (Flow-specific routes and notifications build on this in the handover issue.)
+will call. (Flow-specific routes build on this.)
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sinyal.leads import lead_event
+from sinyal.notify import outbox
+from sinyal.settings import Settings
 from sinyal.store.models import Consultant, EventType, Handover, Lead
 
 
@@ -45,7 +47,11 @@ def choose_consultant(session: Session, language: str) -> Consultant | None:
     return min(pool, key=lambda pair: pair[1])[0]
 
 
-def hand_over(session: Session, lead_id: int, reason: str, language: str) -> HandoverResult:
+def hand_over(
+    session: Session, lead_id: int, reason: str, language: str, settings: Settings
+) -> HandoverResult:
+    """Give the lead to a consultant and, in the same transaction, queue their notifications
+    (the outbox): if this commits, the dispatcher will deliver them; if not, neither exists."""
     lead = session.get_one(Lead, lead_id, with_for_update=True)
     existing = session.scalars(select(Handover).where(Handover.lead_id == lead_id)).first()
     if existing is not None:
@@ -61,4 +67,5 @@ def hand_over(session: Session, lead_id: int, reason: str, language: str) -> Han
     lead.consultant_id = consultant.id if consultant else None
     session.flush()
     session.add(lead_event(EventType.HANDED_OVER, lead, reason=reason))
+    outbox.enqueue(session, lead, consultant, settings)
     return HandoverResult(handover.id, consultant.name if consultant else None, True)

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -29,7 +36,14 @@ DEFAULT_SETTINGS_FILE = "sinyal.yml"
 
 #: Fields that hold secrets; they are accepted from the environment only.
 SECRET_FIELDS = frozenset(
-    {"telegram_bot_token", "telegram_webhook_secret", "smtp_password", "rasa_token", "secret_key"}
+    {
+        "telegram_bot_token",
+        "telegram_webhook_secret",
+        "smtp_password",
+        "rasa_token",
+        "secret_key",
+        "notify_webhook_secret",
+    }
 )
 
 
@@ -135,6 +149,35 @@ class Settings(BaseSettings):
     )
     telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
 
+    # Handover: who gets qualified leads, and how they hear of them (sinyal/notify/).
+    consultants_file: Path = Field(
+        default=Path("consultants.yml"), description="the consultants who receive leads"
+    )
+    team_telegram_chat_id: int | None = Field(
+        default=None, description="Telegram chat that gets leads no consultant matches"
+    )
+    team_email: str | None = Field(default=None, description="email for unmatched leads")
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="where links in notifications point"
+    )
+    smtp_host: str | None = Field(default=None, description="email notifications need it")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_starttls: bool = True
+    smtp_from: str = "Sinyal <sinyal@example.invalid>"
+    notify_webhook_url: str | None = Field(
+        default=None, description="a CRM endpoint that receives every handed-over lead (JSON)"
+    )
+    dispatch_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    dispatch_batch: int = Field(default=20, ge=1, le=1000)
+    dispatch_max_attempts: int = Field(default=12, ge=1, le=100)
+    dispatch_timeout_seconds: float = Field(
+        default=15.0, gt=0, le=120, description="one delivery attempt, per channel"
+    )
+    dispatch_lease_seconds: float = Field(
+        default=120.0, gt=0, le=3600, description="a dead dispatcher's claims return after this"
+    )
+
     # Secrets: environment only (see SECRET_FIELDS).
     telegram_bot_token: SecretStr | None = Field(
         default=None,
@@ -146,6 +189,9 @@ class Settings(BaseSettings):
     )
     rasa_token: SecretStr | None = None
     secret_key: SecretStr | None = None
+    notify_webhook_secret: SecretStr | None = Field(
+        default=None, description="HMAC-SHA256 key that signs webhook bodies"
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -178,6 +224,15 @@ class Settings(BaseSettings):
             raise ValueError(f"expected {{en|id: two-letter region}}, got {value}")
         return value
 
+    @model_validator(mode="after")
+    def _lease_outlasts_a_delivery(self) -> Settings:
+        if self.dispatch_lease_seconds <= 2 * self.dispatch_timeout_seconds:
+            raise ValueError(
+                "dispatch_lease_seconds must exceed twice dispatch_timeout_seconds, or a slow "
+                "delivery could be claimed and sent again by another dispatcher"
+            )
+        return self
+
     def phone_region_for(self, language: str | None) -> str:
         return self.phone_region_by_language.get(language or "", self.phone_region)
 
@@ -199,6 +254,11 @@ class Settings(BaseSettings):
     @property
     def flows_path(self) -> Path:
         return self.flows_dir if self.flows_dir.is_absolute() else self.project_dir / self.flows_dir
+
+    @property
+    def consultants_path(self) -> Path:
+        path = self.consultants_file
+        return path if path.is_absolute() else self.project_dir / path
 
     @property
     def demo_site_url(self) -> str:

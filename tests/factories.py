@@ -1,4 +1,5 @@
-"""Rows several tests need: an outreach message with its flow, variant, company and trigger."""
+"""Rows several tests need: an outreach message with its flow, variant, company and trigger;
+a handed-over lead."""
 
 from __future__ import annotations
 
@@ -6,7 +7,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sinyal.store.models import Company, Flow, MessageVariant, OutreachMessage, Trigger
+from sinyal.store.models import (
+    Company,
+    Consultant,
+    Flow,
+    Handover,
+    Lead,
+    MessageVariant,
+    OutreachMessage,
+    Trigger,
+)
 
 
 def add_outreach(
@@ -49,3 +59,25 @@ def add_outreach(
     session.add(outreach)
     session.flush()
     return outreach
+
+
+def add_lead(session: Session, consultant: Consultant | None = None, **fields: Any) -> Lead:
+    """A qualified, consented lead of PT Kopi Nusantara, optionally handed to ``consultant``."""
+    values: dict[str, Any] = {
+        "company_name": "PT Kopi Nusantara",
+        "contact_name": "Ana Putri",
+        "email": "ana@kopi.example",
+        "phone": "+6281234567890",
+        "answers": {"hiring_roles": "Barista Lead", "positions": 3, "urgency": "asap"},
+        "flags": [],
+        "score": 75.0,
+        "status": "qualified",
+        "consent_given": True,
+        **fields,
+    }
+    lead = Lead(consultant_id=consultant.id if consultant else None, **values)
+    session.add(lead)
+    session.flush()
+    session.add(Handover(lead_id=lead.id, consultant_id=lead.consultant_id, reason="qualified"))
+    session.flush()
+    return lead

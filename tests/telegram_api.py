@@ -36,8 +36,37 @@ class TelegramApiStandIn:
     sent: list[Sent] = field(default_factory=list)
     _next_update: int = 1
     _next_message: int = 1000
+    #: Fault injection for sendMessage: answer the next N calls with a 5xx, or hold calls until
+    #: a moment and then answer 502, in both cases without delivering (as a failing gateway).
+    _failures_left: int = 0
+    _hang_until: float = 0.0
     _changed: threading.Condition = field(default_factory=threading.Condition)
     _server: ThreadingHTTPServer | None = None
+
+    # -- faults ------------------------------------------------------------------------------
+
+    def fail_next(self, count: int) -> None:
+        self._failures_left = count
+
+    def hang_for(self, seconds: float) -> None:
+        self._hang_until = time.monotonic() + seconds
+
+    def healthy(self) -> None:
+        self._failures_left, self._hang_until = 0, 0.0
+
+    def _fault(self, method: str) -> bool:
+        """True when this call must fail (after holding it, while hanging)."""
+        if method != "sendMessage":
+            return False
+        delay = self._hang_until - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+            return True
+        with self._changed:
+            if self._failures_left > 0:
+                self._failures_left -= 1
+                return True
+        return False
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -190,6 +219,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
             return
         method = self.path[len(prefix) :]
+        if self.api._fault(method):
+            self._reply(502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
+            return
         try:
             result = self.api.handle(method, self._params())
         except KeyError:

@@ -15,6 +15,7 @@ from sinyal.runtime.rasa import require_runtimes
 from sinyal.runtime.services import (
     actions_service,
     demo_site_service,
+    dispatch_service,
     rasa_service,
     telegram_service,
 )
@@ -38,7 +39,7 @@ def prepare(settings: Settings, console: Console, *, train: bool = True) -> None
 
 
 def services(settings: Settings) -> list[ServiceSpec]:
-    specs = [actions_service(settings), rasa_service(settings)]
+    specs = [actions_service(settings), rasa_service(settings), dispatch_service(settings)]
     if settings.demo_site:
         specs.insert(0, demo_site_service(settings))
     if settings.telegram_bot_token is not None:

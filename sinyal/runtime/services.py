@@ -16,6 +16,8 @@ from sinyal.settings import Settings
 SDK_VERSION_WARNING = "Your versions of rasa and rasa_sdk might not be compatible"
 #: What the Telegram bridge prints once the Bot API accepted its token.
 TELEGRAM_READY_LINE = "telegram bridge ready"
+#: What ``sinyal dispatch`` prints once it polls the outbox.
+DISPATCH_READY_LINE = "dispatcher ready"
 
 
 def actions_service(settings: Settings) -> ServiceSpec:
@@ -100,14 +102,24 @@ def demo_site_service(settings: Settings) -> ServiceSpec:
     )
 
 
-def telegram_service(settings: Settings) -> ServiceSpec:
-    """The prospects' Telegram bridge (needs TELEGRAM_BOT_TOKEN); talks to Rasa over REST."""
+def _sinyal_command(settings: Settings, command: str, ready_line: str) -> ServiceSpec:
+    """``sinyal COMMAND`` in the engine environment, ready when it prints ``ready_line``."""
     return ServiceSpec(
-        name="telegram",
-        argv=[str(engine_python(settings)), "-m", "sinyal.cli", "telegram"],
+        name=command,
+        argv=[str(engine_python(settings)), "-m", "sinyal.cli", command],
         cwd=settings.project_dir,
         env=dict(os.environ),
         health_url=None,
-        ready_line=TELEGRAM_READY_LINE,
+        ready_line=ready_line,
         start_timeout=60,
     )
+
+
+def telegram_service(settings: Settings) -> ServiceSpec:
+    """The prospects' Telegram bridge (needs TELEGRAM_BOT_TOKEN); talks to Rasa over REST."""
+    return _sinyal_command(settings, "telegram", TELEGRAM_READY_LINE)
+
+
+def dispatch_service(settings: Settings) -> ServiceSpec:
+    """The notification dispatcher: delivers the outbox to consultants (sinyal/notify/)."""
+    return _sinyal_command(settings, "dispatch", DISPATCH_READY_LINE)

@@ -133,6 +133,7 @@ class EventType(enum.StrEnum):
     HANDED_OVER = "handed_over"
     NOTIFIED = "notified"
     STAGE_CHANGED = "stage_changed"
+    CONTACT_ATTEMPTED = "contact_attempted"
     WON = "won"
     LOST = "lost"
     DATA_ERASED = "data_erased"
@@ -400,6 +401,50 @@ class Handover(Base):
     reason: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None]
+
+
+class NotificationStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for its (next) attempt
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the last attempt; shown by `sinyal dispatch --failed`
+
+
+class Notification(Base):
+    """The transactional outbox: a message to deliver, written in the transaction that handed
+    the lead over, delivered later by a dispatcher (any number of them, on any machine).
+
+    It holds ids, never the lead's personal data: the card is rendered at delivery time, so an
+    erased lead is never sent and no copy of its contact details waits here.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    consultant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultants.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # new_lead, escalation
+    channel: Mapped[str] = mapped_column(String(20))  # telegram, email, webhook
+    recipient: Mapped[str] = mapped_column(String(320))  # chat id, address or webhook name
+    #: One delivery per lead, kind and recipient, whoever enqueues it and however often.
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default=NotificationStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: A dispatcher's lease: nobody else takes the row before ``locked_until``.
+    locked_by: Mapped[str | None] = mapped_column(String(64))
+    locked_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    #: What the channel answered, e.g. the Telegram message id (to edit its buttons later).
+    external_ref: Mapped[str | None] = mapped_column(String(100))
+
+    @validates("status")
+    def _valid_status(self, _key: str, value: str) -> str | None:
+        return _check_enum(NotificationStatus, "notification.status", value)
 
 
 class ErasureRequest(Base):

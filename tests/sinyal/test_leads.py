@@ -6,6 +6,7 @@ from sinyal.conversations import EntryContext
 from sinyal.handover import hand_over
 from sinyal.leads import Contact, LeadDraft, record_decline, save_lead
 from sinyal.qualification import QualificationRules
+from sinyal.settings import Settings
 from sinyal.store import Store
 from sinyal.store.models import Consultant, Conversation, Handover, KpiEvent, Lead, OutreachMessage
 from tests.factories import add_outreach
@@ -86,9 +87,9 @@ def test_handover_picks_a_consultant_speaking_the_language_once(store: Store) ->
         )
         lead_id = save_lead(s, draft(), QualificationRules()).lead_id
     with store.transaction() as s:
-        first = hand_over(s, lead_id, "qualified", "id")
+        first = hand_over(s, lead_id, "qualified", "id", Settings())
     with store.transaction() as s:
-        again = hand_over(s, lead_id, "human_requested", "id")
+        again = hand_over(s, lead_id, "human_requested", "id", Settings())
     assert (first.consultant_name, first.created) == ("Dewi", True)
     assert (again.handover_id, again.created) == (first.handover_id, False)
     with store.transaction() as s:
@@ -100,7 +101,7 @@ def test_handover_picks_a_consultant_speaking_the_language_once(store: Store) ->
 def test_handover_without_consultants_goes_to_the_team(store: Store) -> None:
     with store.transaction() as s:
         lead_id = save_lead(s, draft(), QualificationRules()).lead_id
-        result = hand_over(s, lead_id, "human_requested", "en")
+        result = hand_over(s, lead_id, "human_requested", "en", Settings())
     assert result.consultant_name is None and result.created
 
 

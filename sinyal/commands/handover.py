@@ -1,0 +1,141 @@
+"""``sinyal dispatch``, ``sinyal leads ...`` and ``sinyal consultants sync``: the handover side."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sinyal.commands import console, fail, open_store, settings_or_exit
+from sinyal.consultants import ConsultantsError, load_consultants, sync_consultants
+from sinyal.lifecycle import LifecycleError, change_stage, open_leads
+from sinyal.notify.dispatcher import Dispatcher
+from sinyal.runtime.services import DISPATCH_READY_LINE
+from sinyal.settings import Settings
+from sinyal.store import Store
+
+leads_app = typer.Typer(help="Leads handed over to consultants.", no_args_is_help=True)
+consultants_app = typer.Typer(help="The consultants who receive leads.", no_args_is_help=True)
+
+
+def dispatch(
+    once: Annotated[bool, typer.Option(help="one round, then exit (for cron or a test)")] = False,
+) -> None:
+    """Deliver queued lead notifications (Telegram, email, webhook) until stopped."""
+    settings = settings_or_exit()
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    store = open_store(settings)
+    try:
+        sync_from_file(settings, store)
+        asyncio.run(_dispatch(store, settings, once))
+    finally:
+        store.close()
+
+
+async def _dispatch(store: Store, settings: Settings, once: bool) -> None:
+    dispatcher = Dispatcher(store, settings)
+    try:
+        if once:
+            result = await dispatcher.run_once()
+            console.print(
+                f"{result.sent} sent, {result.retrying} to retry, {result.failed} given up"
+            )
+            return
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        print(DISPATCH_READY_LINE, flush=True)
+        await dispatcher.run(stop)
+    finally:
+        await dispatcher.close()
+
+
+def sync_from_file(settings: Settings, store: Store) -> dict[str, int]:
+    """Without a consultants file the table is left as it is (managed some other way)."""
+    if not settings.consultants_path.exists():
+        return {}
+    try:
+        configs = load_consultants(settings.consultants_path)
+    except ConsultantsError as exc:
+        raise fail(str(exc), code=2) from None
+    with store.transaction() as session:
+        return sync_consultants(session, configs)
+
+
+@consultants_app.command("sync")
+def consultants_sync() -> None:
+    """Make the consultants table match consultants.yml (`sinyal run` does this at start)."""
+    settings = settings_or_exit()
+    store = open_store(settings)
+    try:
+        if not settings.consultants_path.exists():
+            raise fail(f"{settings.consultants_path}: no such file", code=2)
+        counts = sync_from_file(settings, store)
+    finally:
+        store.close()
+    console.print(", ".join(f"{n} {what}" for what, n in counts.items()))
+
+
+@leads_app.command("status")
+def leads_status(
+    lead_id: Annotated[int, typer.Argument(help="the lead's number")],
+    status: Annotated[str, typer.Argument(help="claimed, contacted, meeting, proposal, won, lost")],
+    reason: Annotated[str | None, typer.Option(help="why it was lost")] = None,
+    value: Annotated[float | None, typer.Option(help="fee won, for ROI")] = None,
+    actor: Annotated[str, typer.Option(help="who made the change")] = "cli",
+) -> None:
+    """Move a lead along new -> claimed -> contacted -> meeting -> proposal -> won / lost."""
+    settings = settings_or_exit()
+    store = open_store(settings)
+    try:
+        with store.transaction() as session:
+            change = change_stage(session, lead_id, status, actor=actor, reason=reason, value=value)
+    except LifecycleError as exc:
+        raise fail(str(exc), code=2) from None
+    finally:
+        store.close()
+    verb = "moved" if change.changed else "already"
+    console.print(f"lead #{lead_id} {verb} {change.previous.value} -> {change.stage.value}")
+
+
+@leads_app.command("list")
+def leads_list(
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
+) -> None:
+    """Open leads (not won or lost), newest first."""
+    settings = settings_or_exit()
+    store = open_store(settings)
+    try:
+        with store.transaction() as session:
+            rows = [
+                {
+                    "id": lead.id,
+                    "company": lead.company_name,
+                    "status": lead.status,
+                    "stage": lead.stage,
+                    "score": lead.score,
+                    "consultant_id": lead.consultant_id,
+                    "created_at": lead.created_at.isoformat(),
+                }
+                for lead in open_leads(session)
+            ]
+    finally:
+        store.close()
+    if as_json:
+        for row in rows:
+            print(json.dumps(row))
+        return
+    table = Table("#", "company", "status", "stage", "score", "since")
+    for row in rows:
+        table.add_row(
+            str(row["id"]), str(row["company"] or "-"), str(row["status"]), str(row["stage"]),
+            f"{row['score']:.0f}", str(row["created_at"])[:16],
+        )  # fmt: skip
+    console.print(table)

@@ -1,0 +1,187 @@
+"""Where notifications go: Telegram (python-telegram-bot), email (SMTP) and a signed webhook.
+
+Each channel's ``send`` delivers one card to one recipient and returns a reference (the
+Telegram message id), or raises ``DeliveryError``: ``permanent`` when retrying cannot help
+(unknown chat, refused address, 4xx from the CRM), else it is retried with backoff.
+Every message carries the notification's idempotency key (email Message-ID, webhook
+``Idempotency-Key`` header) so a receiver can drop the copy a crash mid-delivery may cause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate
+from typing import Protocol
+
+import requests
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
+
+from sinyal.notify.card import LeadCard
+from sinyal.settings import Settings
+
+
+class DeliveryError(Exception):
+    def __init__(
+        self, message: str, *, permanent: bool = False, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class Channel(Protocol):
+    async def send(self, recipient: str, card: LeadCard, key: str) -> str | None: ...
+
+    async def close(self) -> None: ...
+
+
+def lead_buttons(lead_id: int) -> InlineKeyboardMarkup:
+    """Claim / Contacted / Not reachable: handled by the consultant side of the Telegram bot."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Claim", callback_data=f"lead:{lead_id}:claimed"),
+                InlineKeyboardButton("Contacted", callback_data=f"lead:{lead_id}:contacted"),
+                InlineKeyboardButton("Not reachable", callback_data=f"lead:{lead_id}:unreachable"),
+            ]
+        ]
+    )
+
+
+class TelegramChannel:
+    def __init__(self, token: str, base_url: str, timeout: float) -> None:
+        request = HTTPXRequest(
+            connection_pool_size=32,
+            connect_timeout=timeout,
+            read_timeout=timeout,
+            write_timeout=timeout,
+            pool_timeout=timeout,
+        )
+        self.bot = Bot(token, base_url=base_url, request=request)
+
+    async def send(self, recipient: str, card: LeadCard, key: str) -> str | None:
+        try:
+            message = await self.bot.send_message(
+                chat_id=int(recipient), text=card.text(), reply_markup=lead_buttons(card.lead_id)
+            )
+        except RetryAfter as exc:
+            after = exc.retry_after
+            seconds = after if isinstance(after, int | float) else after.total_seconds()
+            raise DeliveryError(
+                f"telegram: flood limit, retry after {seconds}s", retry_after=seconds
+            ) from None
+        except (BadRequest, Forbidden) as exc:  # unknown chat, bot blocked: retrying cannot help
+            raise DeliveryError(f"telegram: {exc.message}", permanent=True) from None
+        except TelegramError as exc:  # network errors, timeouts, 5xx
+            raise DeliveryError(f"telegram: {type(exc).__name__}: {exc.message}") from None
+        return str(message.message_id)
+
+    async def close(self) -> None:
+        await self.bot.shutdown()
+
+
+class EmailChannel:
+    def __init__(self, settings: Settings) -> None:
+        assert settings.smtp_host is not None
+        self.settings = settings
+
+    async def send(self, recipient: str, card: LeadCard, key: str) -> str | None:
+        return await asyncio.to_thread(self._send, recipient, card, key)
+
+    def _send(self, recipient: str, card: LeadCard, key: str) -> str:
+        s = self.settings
+        message = EmailMessage()
+        message["Subject"] = card.title
+        message["From"] = s.smtp_from
+        message["To"] = recipient
+        message["Date"] = formatdate(localtime=False)
+        message_id = f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@sinyal>"
+        message["Message-ID"] = message_id
+        message.set_content(card.text())
+        message.add_alternative(card.html(), subtype="html")
+        try:
+            with smtplib.SMTP(
+                s.smtp_host or "", s.smtp_port, timeout=s.dispatch_timeout_seconds
+            ) as smtp:
+                smtp.ehlo()
+                if s.smtp_starttls and smtp.has_extn("starttls"):
+                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.ehlo()
+                if s.smtp_user and s.smtp_password:
+                    smtp.login(s.smtp_user, s.smtp_password.get_secret_value())
+                smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise DeliveryError(
+                f"email: recipient refused: {exc.recipients}", permanent=True
+            ) from None
+        except smtplib.SMTPResponseException as exc:
+            permanent = 500 <= exc.smtp_code < 600
+            raise DeliveryError(f"email: SMTP {exc.smtp_code}", permanent=permanent) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            raise DeliveryError(f"email: {type(exc).__name__}: {exc}") from None
+        return message_id
+
+    async def close(self) -> None:
+        return None
+
+
+def signature(secret: str, body: bytes) -> str:
+    """``X-Sinyal-Signature``: hex HMAC-SHA256 of the exact body, as GitHub and Stripe do."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class WebhookChannel:
+    def __init__(self, url: str, secret: str | None, timeout: float) -> None:
+        self.url = url
+        self.secret = secret
+        self.timeout = timeout
+        self.session = requests.Session()
+
+    async def send(self, recipient: str, card: LeadCard, key: str) -> str | None:
+        return await asyncio.to_thread(self._post, recipient, card, key)
+
+    def _post(self, _recipient: str, card: LeadCard, key: str) -> str | None:
+        body = json.dumps(card.data, sort_keys=True, default=str).encode()
+        headers = {"Content-Type": "application/json", "Idempotency-Key": key}
+        if self.secret:
+            headers["X-Sinyal-Signature"] = signature(self.secret, body)
+        try:
+            response = self.session.post(self.url, data=body, headers=headers, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise DeliveryError(f"webhook: {type(exc).__name__}") from None
+        if response.status_code >= 400:
+            retry = response.status_code in (408, 429) or response.status_code >= 500
+            raise DeliveryError(f"webhook: HTTP {response.status_code}", permanent=not retry)
+        return None
+
+    async def close(self) -> None:
+        self.session.close()
+
+
+def build_channels(settings: Settings) -> dict[str, Channel]:
+    """The channels this installation has settings for."""
+    channels: dict[str, Channel] = {}
+    if settings.telegram_bot_token is not None:
+        channels["telegram"] = TelegramChannel(
+            settings.telegram_bot_token.get_secret_value(),
+            settings.telegram_api_url,
+            settings.dispatch_timeout_seconds,
+        )
+    if settings.smtp_host:
+        channels["email"] = EmailChannel(settings)
+    if settings.notify_webhook_url:
+        secret = settings.notify_webhook_secret
+        channels["webhook"] = WebhookChannel(
+            settings.notify_webhook_url,
+            secret.get_secret_value() if secret else None,
+            settings.dispatch_timeout_seconds,
+        )
+    return channels

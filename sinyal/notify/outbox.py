@@ -1,0 +1,200 @@
+"""The outbox table's operations: enqueue in the caller's transaction, claim with a lease,
+settle after a delivery attempt.
+
+Several dispatchers may run (one per machine, or a spare): a claim is one UPDATE that stamps
+due rows with the claimer's token and a lease (on PostgreSQL the chosen rows are also
+``FOR UPDATE SKIP LOCKED``, so two claims never wait on or take the same row). A dispatcher
+that dies mid-delivery leaves its lease to expire; the row is then claimed again. Settling
+checks the token, so a dispatcher whose lease ran out cannot overwrite a newer attempt.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from sinyal.leads import lead_event
+from sinyal.settings import Settings
+from sinyal.store import Store
+from sinyal.store.db import insert_ignoring_conflicts
+from sinyal.store.models import (
+    Consultant,
+    EventType,
+    Lead,
+    Notification,
+    NotificationStatus,
+    utcnow,
+)
+
+PENDING, SENT, FAILED = (s.value for s in NotificationStatus)
+BACKOFF_FIRST, BACKOFF_MAX = 2.0, 600.0
+
+
+@dataclass(frozen=True)
+class Recipient:
+    channel: str  # telegram, email, webhook
+    address: str  # chat id, email address, or "crm" for the webhook
+    consultant_id: int | None = None
+
+
+def recipients(consultant: Consultant | None, settings: Settings) -> list[Recipient]:
+    """The consultant's Telegram chat and email; the team's when nobody was chosen (or the
+    consultant has neither); the CRM webhook for every lead."""
+    found: list[Recipient] = []
+    if consultant is not None:
+        if consultant.telegram_chat_id is not None:
+            found.append(Recipient("telegram", str(consultant.telegram_chat_id), consultant.id))
+        if consultant.email:
+            found.append(Recipient("email", consultant.email, consultant.id))
+    if not found:
+        if settings.team_telegram_chat_id is not None:
+            found.append(Recipient("telegram", str(settings.team_telegram_chat_id)))
+        if settings.team_email:
+            found.append(Recipient("email", settings.team_email))
+    return found
+
+
+def enqueue(
+    session: Session,
+    lead: Lead,
+    consultant: Consultant | None,
+    settings: Settings,
+    kind: str = "new_lead",
+) -> int:
+    """Add this lead's notifications to the caller's transaction; a second call for the same
+    lead, kind and recipient adds nothing (the idempotency key is unique)."""
+    targets = recipients(consultant, settings)
+    if settings.notify_webhook_url and kind == "new_lead":
+        targets.append(Recipient("webhook", "crm"))  # the URL stays in settings
+    rows = [
+        {
+            "lead_id": lead.id,
+            "consultant_id": target.consultant_id,
+            "kind": kind,
+            "channel": target.channel,
+            "recipient": target.address,
+            "idempotency_key": f"{kind}:{lead.id}:{target.channel}:{target.address}"[:200],
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": utcnow(),
+            "created_at": utcnow(),
+        }
+        for target in targets
+    ]
+    insert_ignoring_conflicts(session, Notification, rows, ["idempotency_key"])
+    return len(rows)
+
+
+def claim(
+    store: Store, worker: str, limit: int, lease_seconds: float
+) -> tuple[str, list[Notification]]:
+    """Up to ``limit`` due notifications, leased to this claim's token (returned with them).
+    The lease must outlast a delivery attempt, or a slow send could be claimed twice."""
+    token = f"{worker}:{uuid.uuid4().hex[:12]}"
+    now = utcnow()
+    with store.transaction() as session:
+        due = (
+            select(Notification.id)
+            .where(
+                Notification.status == PENDING,
+                Notification.next_attempt_at <= now,
+                or_(Notification.locked_until.is_(None), Notification.locked_until < now),
+            )
+            .order_by(Notification.next_attempt_at, Notification.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(due.scalar_subquery()))
+            .values(
+                locked_by=token,
+                locked_until=now + timedelta(seconds=lease_seconds),
+                attempts=Notification.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        claimed = list(
+            session.scalars(
+                select(Notification)
+                .where(Notification.locked_by == token)
+                .order_by(Notification.id)
+            )
+        )
+    return token, claimed
+
+
+def mark_sent(store: Store, notification: Notification, token: str, ref: str | None) -> bool:
+    """Delivered: record it, and the lead's first ``notified`` event (speed-to-lead)."""
+    with store.transaction() as session:
+        done = session.execute(
+            update(Notification)
+            .where(Notification.id == notification.id, Notification.locked_by == token)
+            .values(status=SENT, sent_at=utcnow(), external_ref=ref, locked_until=None)
+        )
+        if not done.rowcount:  # type: ignore[attr-defined]
+            return False
+        lead = session.get(Lead, notification.lead_id)
+        if lead is not None:
+            session.add(
+                lead_event(
+                    EventType.NOTIFIED,
+                    lead,
+                    "dispatcher",
+                    channel=notification.channel,
+                    notification_id=notification.id,
+                    notification_kind=notification.kind,
+                )
+            )
+        return True
+
+
+def mark_failed(
+    store: Store,
+    notification: Notification,
+    token: str,
+    error: str,
+    *,
+    max_attempts: int,
+    permanent: bool = False,
+    retry_after: float | None = None,
+) -> str:
+    """A failed attempt: retried later with exponential backoff (or ``retry_after``), or given
+    up on after ``max_attempts`` or a permanent error. Returns the new status."""
+    give_up = permanent or notification.attempts >= max_attempts
+    status = FAILED if give_up else PENDING
+    with store.transaction() as session:
+        session.execute(
+            update(Notification)
+            .where(Notification.id == notification.id, Notification.locked_by == token)
+            .values(
+                status=status,
+                last_error=error[:500],
+                locked_until=None,
+                next_attempt_at=utcnow() + timedelta(seconds=_delay(notification, retry_after)),
+            )
+        )
+    return status
+
+
+def _delay(notification: Notification, retry_after: float | None) -> float:
+    if retry_after is not None:
+        return retry_after
+    backoff = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** max(0, notification.attempts - 1))
+    return backoff * random.uniform(0.8, 1.2)  # spread retries of a burst apart
+
+
+def due_in(store: Store) -> datetime | None:
+    """When the next pending notification is due (to sleep until then, not longer)."""
+    with store.transaction() as session:
+        return session.scalar(
+            select(Notification.next_attempt_at)
+            .where(Notification.status == PENDING)
+            .order_by(Notification.next_attempt_at)
+            .limit(1)
+        )
