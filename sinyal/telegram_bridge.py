@@ -30,6 +30,7 @@ from telegram.ext import (
     filters,
 )
 
+from sinyal.consultant_desk import BUTTON_PATTERN, ConsultantDesk
 from sinyal.conversations import EntryContext, context_for_token
 from sinyal.settings import Settings
 from sinyal.store import Store
@@ -213,6 +214,11 @@ def build_application(settings: Settings, store: Store) -> Application:
         .post_shutdown(close_rasa)
         .build()
     )
+    desk = ConsultantDesk(store)  # consultants' buttons and commands, before the prospects'
+    application.add_handler(CallbackQueryHandler(desk.on_button, pattern=BUTTON_PATTERN))
+    application.add_handler(CommandHandler("leads", desk.on_leads))
+    application.add_handler(CommandHandler("mine", desk.on_mine))
+    application.add_handler(CommandHandler("status", desk.on_status))
     application.add_handler(CommandHandler("start", bridge.on_start))
     application.add_handler(CallbackQueryHandler(bridge.on_button))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, bridge.on_text))

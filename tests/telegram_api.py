@@ -111,11 +111,13 @@ class TelegramApiStandIn:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         self._push({"message": message})
 
-    def press_button(self, chat_id: int, message_id: int, data: str) -> None:
+    def press_button(self, chat_id: int, message_id: int, data: str) -> str:
+        """Press an inline button; returns the callback query's id (to find its answer)."""
+        query_id = f"cb-{self._next_update}"
         self._push(
             {
                 "callback_query": {
-                    "id": f"cb-{self._next_update}",
+                    "id": query_id,
                     "from": self._user(chat_id, "en"),
                     "chat_instance": f"ci-{chat_id}",
                     "data": data,
@@ -129,6 +131,7 @@ class TelegramApiStandIn:
                 }
             }
         )
+        return query_id
 
     def messages_to(self, chat_id: int) -> list[Sent]:
         with self._changed:
@@ -149,6 +152,19 @@ class TelegramApiStandIn:
                     raise AssertionError(f"expected {count} messages to {chat_id}, got {got}")
                 self._changed.wait(left)
             return self.messages_to(chat_id)
+
+    def wait_for_call(self, method: str, timeout: float = 30, **params: Any) -> Sent:
+        """Block until the bot has called ``method`` with (at least) ``params``."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for call in self.calls(method):
+                    if all(str(call.params.get(k)) == str(v) for k, v in params.items()):
+                        return call
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no {method} call with {params}")
+                self._changed.wait(left)
 
     def calls(self, method: str) -> list[Sent]:
         with self._changed:
