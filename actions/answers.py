@@ -19,9 +19,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.store import in_transaction, settings
 from sinyal.contact import ContactError, check_email
 from sinyal.conversations import EntryContext
-from sinyal.flows import FlowError, find_flow
+from sinyal.flows import FlowDefinition, FlowError, find_flow
 from sinyal.leads import Contact, LeadDraft, SavedLead, save_lead
 from sinyal.qualification import ANSWER_FIELDS, QualificationRules
+from sinyal.routing import HandoverConfig
 
 logger = logging.getLogger(__name__)
 
@@ -29,21 +30,33 @@ CONTACT_SLOTS = ("person_name", "email", "phone", "contact_time")
 
 
 @lru_cache(maxsize=32)
-def _rules_for(flows_dir: Path, name: str, _mtime: float) -> QualificationRules:
-    return find_flow(flows_dir, name).qualification
+def _flow(flows_dir: Path, name: str, _mtime: float) -> FlowDefinition:
+    return find_flow(flows_dir, name)
+
+
+def flow_for(flow: str | None) -> FlowDefinition | None:
+    """The chat's flow definition (re-read when a flow file changes); None when unknown."""
+    if not flow:
+        return None
+    flows_dir = settings().flows_path
+    try:
+        mtime = max((p.stat().st_mtime for p in flows_dir.glob("*.yml")), default=0.0)
+        return _flow(flows_dir, flow, mtime)
+    except FlowError as exc:
+        logger.warning("using default scoring and routing: %s", exc)
+        return None
 
 
 def rules_for(flow: str | None) -> QualificationRules:
     """The scoring rules of the chat's flow; the defaults for chats without a known flow."""
-    if not flow:
-        return QualificationRules()
-    flows_dir = settings().flows_path
-    try:
-        mtime = max((p.stat().st_mtime for p in flows_dir.glob("*.yml")), default=0.0)
-        return _rules_for(flows_dir, flow, mtime)
-    except FlowError as exc:
-        logger.warning("scoring with default rules: %s", exc)
-        return QualificationRules()
+    definition = flow_for(flow)
+    return definition.qualification if definition else QualificationRules()
+
+
+def handover_for(flow: str | None) -> HandoverConfig:
+    """The handover routes of the chat's flow; the defaults for chats without a known flow."""
+    definition = flow_for(flow)
+    return definition.handover if definition else HandoverConfig()
 
 
 def language_of(tracker: Tracker) -> str:

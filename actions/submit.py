@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from actions.answers import draft_from, language_of, rules_for
+from actions.answers import draft_from, handover_for, language_of, rules_for
 from actions.store import in_transaction, settings
 from sinyal.handover import HandoverResult, hand_over
 from sinyal.leads import SavedLead, save_lead
@@ -27,13 +27,15 @@ async def save_and_hand_over(
     """One transaction: the lead, and its handover when ``reason`` is given or it qualified."""
     draft = draft_from(tracker)
     rules = rules_for(draft.context.flow)
+    routes = handover_for(draft.context.flow)
     config = settings()
 
     def work(session: Session) -> tuple[SavedLead, HandoverResult | None]:
         saved = save_lead(session, draft, rules)
         why = reason or ("qualified" if saved.assessment.status is LeadStatus.QUALIFIED else None)
-        handover = hand_over(session, saved.lead_id, why, draft.language, config) if why else None
-        return saved, handover
+        if not why:
+            return saved, None
+        return saved, hand_over(session, saved.lead_id, why, draft.language, config, routes)
 
     return await in_transaction(work)
 

@@ -19,6 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from scrapers.sources import Source, SourceConfigError, build_source
 from sinyal.qualification import QualificationRules
+from sinyal.routing import HandoverConfig
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -60,6 +61,7 @@ class FlowDefinition(BaseModel):
     )
     trigger: TriggerRule = Field(default_factory=TriggerRule)
     qualification: QualificationRules = Field(default_factory=QualificationRules)
+    handover: HandoverConfig = Field(default_factory=HandoverConfig)
 
     def build_sources(self) -> list[Source]:
         return [build_source(config) for config in self.sources]

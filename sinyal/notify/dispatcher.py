@@ -14,8 +14,10 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from dataclasses import dataclass
 
+from sinyal.escalation import escalate_unclaimed
 from sinyal.notify import outbox
 from sinyal.notify.card import LeadCard, render
 from sinyal.notify.channels import Channel, DeliveryError, build_channels
@@ -24,6 +26,7 @@ from sinyal.store import Store
 from sinyal.store.models import Consultant, Lead, Notification
 
 logger = logging.getLogger("sinyal.dispatch")
+ESCALATION_EVERY = 10.0  # seconds; claim windows are minutes
 
 
 @dataclass
@@ -59,10 +62,15 @@ class Dispatcher:
         return result
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Until ``stop`` is set; a full batch is followed at once by the next round."""
+        """Until ``stop`` is set; a full batch is followed at once by the next round. Every
+        ``ESCALATION_EVERY`` seconds it also escalates leads nobody claimed in time."""
         logger.info("dispatcher %s: channels %s", self.worker, ", ".join(self.channels) or "none")
+        next_escalation = 0.0
         while not stop.is_set():
             try:
+                if time.monotonic() >= next_escalation:
+                    next_escalation = time.monotonic() + ESCALATION_EVERY
+                    await asyncio.to_thread(escalate_unclaimed, self.store, self.settings)
                 result = await self.run_once()
             except Exception:  # the database may be restarting: wait and go on
                 logger.exception("dispatch round failed")

@@ -131,6 +131,7 @@ class EventType(enum.StrEnum):
     LEAD_CREATED = "lead_created"
     QUALIFIED = "qualified"
     HANDED_OVER = "handed_over"
+    ESCALATED = "escalated"
     NOTIFIED = "notified"
     STAGE_CHANGED = "stage_changed"
     CONTACT_ATTEMPTED = "contact_attempted"
@@ -336,6 +337,8 @@ class Consultant(Base):
     working_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     monthly_target: Mapped[int | None]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: When they were last given a lead: round robin picks the longest-waiting one.
+    last_assigned_at: Mapped[datetime | None]
 
 
 class Lead(Base):
@@ -401,6 +404,10 @@ class Handover(Base):
     reason: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None]
+    #: Set once, by whichever dispatcher escalated the unclaimed lead first.
+    escalated_at: Mapped[datetime | None]
+    #: The flow's claim window, copied at handover so escalation needs no flow files.
+    claim_within_minutes: Mapped[int | None]
 
 
 class NotificationStatus(enum.StrEnum):

@@ -77,3 +77,9 @@ def test_qualification_rules_are_checked_with_their_line(tmp_path: Path) -> None
     with pytest.raises(FlowError) as caught:
         load_flow(path)
     assert str(caught.value).startswith(f"{path}:5: qualification.rules.1.answer: ")
+
+
+def test_handover_route_conditions_are_checked_with_their_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "name: demo\nhandover:\n  routes:\n    - when: {country: DE}\n")
+    with pytest.raises(FlowError, match=r"flow\.yml:4: handover\.routes\.0\.when: unknown condi"):
+        load_flow(path)
