@@ -6,6 +6,8 @@ import asyncio
 import json
 import logging
 import signal
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,6 +15,7 @@ from rich.table import Table
 
 from sinyal.commands import console, fail, open_store, settings_or_exit
 from sinyal.consultants import ConsultantsError, load_consultants, sync_consultants
+from sinyal.lead_export import export_leads
 from sinyal.lifecycle import LifecycleError, change_stage, open_leads
 from sinyal.notify.dispatcher import Dispatcher
 from sinyal.runtime.services import DISPATCH_READY_LINE
@@ -139,3 +142,28 @@ def leads_list(
             f"{row['score']:.0f}", str(row["created_at"])[:16],
         )  # fmt: skip
     console.print(table)
+
+
+@leads_app.command("export")
+def leads_export(
+    fmt: Annotated[str, typer.Option("--format", help="csv or xlsx")] = "csv",
+    output: Annotated[
+        Path | None, typer.Option(help="file to write (csv: stdout if not given)")
+    ] = None,
+) -> None:
+    """Every lead with its answers and contact details, for a CRM or a spreadsheet."""
+    if fmt != "csv" and fmt != "xlsx":
+        raise fail(f"--format: {fmt!r} is not csv or xlsx", code=2)
+    settings = settings_or_exit()
+    store = open_store(settings)
+    try:
+        with store.transaction() as session:
+            text = export_leads(session, "csv" if fmt == "csv" else "xlsx", output)
+    except ValueError as exc:
+        raise fail(str(exc), code=2) from None
+    finally:
+        store.close()
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        console.print(f"leads written to {output}")
