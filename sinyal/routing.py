@@ -3,9 +3,11 @@
 A flow's ``handover:`` section lists routes; the first whose ``when`` matches the lead picks the
 pool: the consultants it names, or every active consultant whose own languages / regions /
 industries include the lead's. Among the pool, those within their working hours (or without
-any) are available, and the one who got a lead least recently is chosen; the consultant rows
-are locked while choosing, so two action servers handing over at once do not pick the same
-one. No route, nobody available: ``None``, and the lead goes to the team.
+any) are available, and the one who got a lead least recently is chosen. Only the chosen row is
+written (its ``last_assigned_at``): locking the whole team while choosing deadlocked on
+PostgreSQL against the foreign-key checks of concurrent handovers and the dispatcher. Two
+handovers at the same instant may therefore pick the same consultant; the next one evens it
+out. No route, nobody available: ``None``, and the lead goes to the team.
 
 What a lead is matched on: the chat's language; its region from the phone number's country
 (phonenumbers) or, failing that, a consultant region named in the company location; its
@@ -119,10 +121,7 @@ def choose(
     """The consultant for a lead with ``facts``; records the assignment time (round robin)."""
     active = list(
         session.scalars(
-            select(Consultant)
-            .where(Consultant.active.is_(True))
-            .order_by(Consultant.id)
-            .with_for_update()
+            select(Consultant).where(Consultant.active.is_(True)).order_by(Consultant.id)
         )
     )
     for route in config.routes:

@@ -27,6 +27,7 @@ class Sent:
 
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.time)  # when the stand-in received it
 
 
 @dataclass
@@ -72,8 +73,7 @@ class TelegramApiStandIn:
 
     def start(self) -> TelegramApiStandIn:
         handler = type("Handler", (_Handler,), {"api": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
@@ -223,13 +223,22 @@ class TelegramApiStandIn:
             return list(self.updates[: int(params.get("limit") or 100)])
 
 
+class _Server(ThreadingHTTPServer):
+    # The standard backlog of 5 drops a burst of connections (a dispatcher sending 20 cards at
+    # once): the kernel then retries after a second, or the client sees a reset.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class _Handler(BaseHTTPRequestHandler):
     api: TelegramApiStandIn
+    protocol_version = "HTTP/1.1"  # keep-alive, as the real Bot API
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def do_POST(self) -> None:
+        params = self._params()  # read the body in any case: the connection is kept alive
         prefix = f"/bot{self.api.token}/"
         if not self.path.startswith(prefix):
             self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
@@ -239,7 +248,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
             return
         try:
-            result = self.api.handle(method, self._params())
+            result = self.api.handle(method, params)
         except KeyError:
             self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
             return

@@ -21,6 +21,7 @@ from sinyal.escalation import escalate_unclaimed
 from sinyal.notify import outbox
 from sinyal.notify.card import LeadCard, render
 from sinyal.notify.channels import Channel, DeliveryError, build_channels
+from sinyal.notify.outbox import Outcome
 from sinyal.settings import Settings
 from sinyal.store import Store
 from sinyal.store.models import Consultant, Lead, Notification
@@ -50,15 +51,28 @@ class Dispatcher:
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
 
     async def run_once(self) -> RoundResult:
-        """One round: claim what is due and try to deliver all of it."""
+        """One round: claim what is due, render the cards, send them all at once, record how
+        each went."""
         s = self.settings
         token, batch = await asyncio.to_thread(
             outbox.claim, self.store, self.worker, s.dispatch_batch, s.dispatch_lease_seconds
         )
+        if not batch:
+            return RoundResult()
+        cards = await asyncio.to_thread(self._cards, batch)
+        outcomes = await asyncio.gather(*(self._deliver(n, cards.get(n.id)) for n in batch))
+        statuses = await asyncio.to_thread(
+            outbox.settle, self.store, token, list(outcomes), s.dispatch_max_attempts
+        )
         result = RoundResult()
-        outcomes = await asyncio.gather(*(self._deliver(token, n) for n in batch))
-        for outcome in outcomes:
-            setattr(result, outcome, getattr(result, outcome) + 1)
+        for outcome, status in zip(outcomes, statuses, strict=True):
+            if status == outbox.SENT:
+                result.sent += 1
+            elif status == outbox.FAILED:
+                result.failed += 1
+                logger.error("notification %s given up: %s", outcome.notification.id, outcome.error)
+            else:
+                result.retrying += 1
         return result
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -83,61 +97,42 @@ class Dispatcher:
         for channel in self.channels.values():
             await channel.close()
 
-    async def _deliver(self, token: str, notification: Notification) -> str:
+    async def _deliver(self, notification: Notification, card: LeadCard | None) -> Outcome:
         channel = self.channels.get(notification.channel)
-        max_attempts = self.settings.dispatch_max_attempts
         if channel is None:
-            return await self._failed(
-                token, notification, f"no {notification.channel} settings", permanent=True
+            return Outcome(
+                notification, False, error=f"no {notification.channel} settings", permanent=True
             )
-        card = await asyncio.to_thread(self._card, notification)
         if card is None:
-            return await self._failed(token, notification, "lead erased", permanent=True)
+            return Outcome(notification, False, error="lead erased", permanent=True)
         try:
             ref = await channel.send(notification.recipient, card, notification.idempotency_key)
         except DeliveryError as exc:
             logger.warning(
                 "notification %s (%s, attempt %s of %s): %s",
-                notification.id, notification.channel, notification.attempts, max_attempts, exc,
+                notification.id, notification.channel, notification.attempts,
+                self.settings.dispatch_max_attempts, exc,
             )  # fmt: skip
-            return await self._failed(
-                token, notification, str(exc), permanent=exc.permanent, retry_after=exc.retry_after
-            )
-        await asyncio.to_thread(outbox.mark_sent, self.store, notification, token, ref)
-        return "sent"
+            return Outcome(
+                notification, False, error=str(exc), permanent=exc.permanent,
+                retry_after=exc.retry_after,
+            )  # fmt: skip
+        return Outcome(notification, True, ref=ref)
 
-    async def _failed(
-        self,
-        token: str,
-        notification: Notification,
-        error: str,
-        *,
-        permanent: bool,
-        retry_after: float | None = None,
-    ) -> str:
-        status = await asyncio.to_thread(
-            outbox.mark_failed,
-            self.store,
-            notification,
-            token,
-            error,
-            max_attempts=self.settings.dispatch_max_attempts,
-            permanent=permanent,
-            retry_after=retry_after,
-        )
-        if status == outbox.FAILED:
-            logger.error("notification %s given up: %s", notification.id, error)
-            return "failed"
-        return "retrying"
-
-    def _card(self, notification: Notification) -> LeadCard | None:
+    def _cards(self, batch: list[Notification]) -> dict[int, LeadCard]:
+        """Each notification's card, from the store as it is now; none for an erased lead."""
+        cards = {}
         with self.store.transaction() as session:
-            lead = session.get(Lead, notification.lead_id)
-            if lead is None or lead.erased_at is not None:
-                return None
-            consultant = (
-                session.get(Consultant, notification.consultant_id)
-                if notification.consultant_id
-                else None
-            )
-            return render(lead, consultant, self.settings.public_url, kind=notification.kind)
+            for notification in batch:
+                lead = session.get(Lead, notification.lead_id)
+                if lead is None or lead.erased_at is not None:
+                    continue
+                consultant = (
+                    session.get(Consultant, notification.consultant_id)
+                    if notification.consultant_id
+                    else None
+                )
+                cards[notification.id] = render(
+                    lead, consultant, self.settings.public_url, kind=notification.kind
+                )
+        return cards

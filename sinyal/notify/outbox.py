@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -129,56 +129,75 @@ def claim(
     return token, claimed
 
 
-def mark_sent(store: Store, notification: Notification, token: str, ref: str | None) -> bool:
-    """Delivered: record it, and the lead's first ``notified`` event (speed-to-lead)."""
+@dataclass(frozen=True)
+class Outcome:
+    """How one delivery attempt went: ``ref`` when sent, else ``error``."""
+
+    notification: Notification
+    sent: bool
+    ref: str | None = None
+    error: str | None = None
+    permanent: bool = False
+    retry_after: float | None = None
+
+
+def settle(store: Store, token: str, outcomes: list[Outcome], max_attempts: int) -> list[str]:
+    """Record a round's attempts in one transaction (one write per round, not per message,
+    which is what keeps a busy SQLite store from queueing the dispatcher behind the bot).
+    Returns each notification's new status; a row whose lease was lost to another dispatcher
+    is left alone (its status is returned as it is)."""
+    statuses = []
     with store.transaction() as session:
-        done = session.execute(
-            update(Notification)
-            .where(Notification.id == notification.id, Notification.locked_by == token)
-            .values(status=SENT, sent_at=utcnow(), external_ref=ref, locked_until=None)
-        )
-        if not done.rowcount:  # type: ignore[attr-defined]
-            return False
-        lead = session.get(Lead, notification.lead_id)
-        if lead is not None:
-            session.add(
-                lead_event(
-                    EventType.NOTIFIED,
-                    lead,
-                    "dispatcher",
-                    channel=notification.channel,
-                    notification_id=notification.id,
-                    notification_kind=notification.kind,
-                )
+        for outcome in outcomes:
+            if outcome.sent:
+                statuses.append(_mark_sent(session, outcome, token))
+            else:
+                statuses.append(_mark_failed(session, outcome, token, max_attempts))
+    return statuses
+
+
+def _mark_sent(session: Session, outcome: Outcome, token: str) -> str:
+    """Delivered: record it, and the lead's ``notified`` event (speed-to-lead)."""
+    notification = outcome.notification
+    done = session.execute(
+        update(Notification)
+        .where(Notification.id == notification.id, Notification.locked_by == token)
+        .values(status=SENT, sent_at=utcnow(), external_ref=outcome.ref, locked_until=None)
+    )
+    if not done.rowcount:  # type: ignore[attr-defined]
+        return notification.status
+    lead = session.get(Lead, notification.lead_id)
+    if lead is not None:
+        session.add(
+            lead_event(
+                EventType.NOTIFIED,
+                lead,
+                "dispatcher",
+                channel=notification.channel,
+                notification_id=notification.id,
+                notification_kind=notification.kind,
             )
-        return True
+        )
+    return SENT
 
 
-def mark_failed(
-    store: Store,
-    notification: Notification,
-    token: str,
-    error: str,
-    *,
-    max_attempts: int,
-    permanent: bool = False,
-    retry_after: float | None = None,
-) -> str:
+def _mark_failed(session: Session, outcome: Outcome, token: str, max_attempts: int) -> str:
     """A failed attempt: retried later with exponential backoff (or ``retry_after``), or given
-    up on after ``max_attempts`` or a permanent error. Returns the new status."""
-    give_up = permanent or notification.attempts >= max_attempts
+    up on after ``max_attempts`` or a permanent error."""
+    notification = outcome.notification
+    give_up = outcome.permanent or notification.attempts >= max_attempts
     status = FAILED if give_up else PENDING
-    with store.transaction() as session:
-        session.execute(
-            update(Notification)
-            .where(Notification.id == notification.id, Notification.locked_by == token)
-            .values(
-                status=status,
-                last_error=error[:500],
-                locked_until=None,
-                next_attempt_at=utcnow() + timedelta(seconds=_delay(notification, retry_after)),
-            )
+    delay = _delay(notification, outcome.retry_after)
+    session.execute(
+        update(Notification)
+        .where(Notification.id == notification.id, Notification.locked_by == token)
+        .values(
+            status=status,
+            last_error=(outcome.error or "")[:500],
+            locked_until=None,
+            next_attempt_at=utcnow() + timedelta(seconds=delay),
         )
+    )
     return status
 
 
@@ -187,14 +206,3 @@ def _delay(notification: Notification, retry_after: float | None) -> float:
         return retry_after
     backoff = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** max(0, notification.attempts - 1))
     return backoff * random.uniform(0.8, 1.2)  # spread retries of a burst apart
-
-
-def due_in(store: Store) -> datetime | None:
-    """When the next pending notification is due (to sleep until then, not longer)."""
-    with store.transaction() as session:
-        return session.scalar(
-            select(Notification.next_attempt_at)
-            .where(Notification.status == PENDING)
-            .order_by(Notification.next_attempt_at)
-            .limit(1)
-        )
