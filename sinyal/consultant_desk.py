@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from sinyal.lifecycle import LifecycleError, change_stage, open_leads, record_contact_attempt
@@ -97,13 +97,10 @@ class ConsultantDesk:
 
     async def on_status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """``/status ID STATUS [reason]``."""
-        message = update.effective_message
-        if message is None:
+        asker = await self._asker(update)
+        if asker is None:
             return
-        consultant = await self._consultant(update)
-        if consultant is None:
-            await message.reply_text(REFUSED)
-            return
+        message, consultant = asker
         args = context.args or []
         if len(args) < 2 or not args[0].lstrip("#").isdigit():
             await message.reply_text(STATUS_USAGE)
@@ -126,13 +123,10 @@ class ConsultantDesk:
         )
 
     async def _list(self, update: Update, *, mine: bool) -> None:
-        message = update.effective_message
-        if message is None:
+        asker = await self._asker(update)
+        if asker is None:
             return
-        consultant = await self._consultant(update)
-        if consultant is None:
-            await message.reply_text(REFUSED)
-            return
+        message, consultant = asker
 
         def lines(session: Session) -> list[str]:
             leads = open_leads(session, consultant.id if mine else None)
@@ -153,6 +147,17 @@ class ConsultantDesk:
         return change_stage(
             session, lead_id, action, actor=actor, consultant_id=consultant.id
         ).stage
+
+    async def _asker(self, update: Update) -> tuple[Message, Consultant] | None:
+        """The command's message and the consultant who sent it; anyone else is refused."""
+        message = update.effective_message
+        if message is None:
+            return None
+        consultant = await self._consultant(update)
+        if consultant is None:
+            await message.reply_text(REFUSED)
+            return None
+        return message, consultant
 
     async def _consultant(self, update: Update) -> Consultant | None:
         """The active consultant behind this update: their chat, or their own account."""

@@ -27,6 +27,7 @@ from tests.telegram_api import TelegramApiStandIn
 pytestmark = pytest.mark.slow
 
 #: (what the prospect types, a piece of the bot's next reply)
+MARKUS_CHAT = 777_001  # the consultant's Telegram chat, on the session's Bot API stand-in
 ENGLISH_CHAT = [
     ("hello", "looking for a Senior Java Developer for about 4 months"),
     ("yes", "Is it the Senior Java Developer position"),  # the company came with the link
@@ -80,7 +81,9 @@ def store(system: RunningSystem) -> Iterator[Store]:
         if not s.scalars(select(Consultant)).first():
             s.add_all(
                 [
-                    Consultant(name="Markus Brandt", languages=["de", "en"]),
+                    Consultant(
+                        name="Markus Brandt", languages=["de", "en"], telegram_chat_id=MARKUS_CHAT
+                    ),
                     Consultant(name="Dewi Lestari", languages=["id"]),
                 ]
             )
@@ -115,7 +118,7 @@ def lead_of(store: Store, sender: str) -> tuple[Lead, list[str], list[str]]:
 
 
 def test_english_chat_from_an_outreach_link_becomes_a_qualified_lead(
-    system: RunningSystem, store: Store
+    system: RunningSystem, store: Store, telegram_api: TelegramApiStandIn
 ) -> None:
     sender = f"web-{uuid.uuid4().hex[:8]}"
     context = {
@@ -143,11 +146,19 @@ def test_english_chat_from_an_outreach_link_becomes_a_qualified_lead(
         "company_size": 300,
         "company_location": "Hamburg",
     }
-    assert events == ["chat_started", "lead_created", "qualified", "handed_over"]
+    # the dispatcher `sinyal run` started tells the consultant (it may already have: "notified")
+    assert [e for e in events if e != "notified"] == [
+        "chat_started", "lead_created", "qualified", "handed_over"]  # fmt: skip
     assert handovers == ["qualified"]
-    # Confirming again (a repeated submission) changes nothing.
+    card = telegram_api.wait_for_call("sendMessage", chat_id=MARKUS_CHAT, timeout=30)
+    assert f"New lead #{lead.id}: Nordwind Logistik GmbH" in card.params["text"]
+    assert "anna.schmidt@nordwind.de" in card.params["text"]
+    # Confirming again (a repeated submission) changes nothing, and notifies nobody again.
     say(system, sender, "/affirm")
-    assert lead_of(store, sender)[1:] == (events, handovers)
+    _, events_after, handovers_after = lead_of(store, sender)
+    assert events_after.count("notified") == 1 and handovers_after == handovers
+    cards = [m for m in telegram_api.messages_to(MARKUS_CHAT) if f"#{lead.id}:" in m.params["text"]]
+    assert len(cards) == 1
 
 
 def test_indonesian_chat_detects_the_language_and_takes_a_correction(
