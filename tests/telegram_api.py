@@ -153,13 +153,18 @@ class TelegramApiStandIn:
                 self._changed.wait(left)
             return self.messages_to(chat_id)
 
-    def wait_for_call(self, method: str, timeout: float = 30, **params: Any) -> Sent:
-        """Block until the bot has called ``method`` with (at least) ``params``."""
+    def wait_for_call(
+        self, method: str, timeout: float = 30, since: float = 0, **params: Any
+    ) -> Sent:
+        """Block until the bot has called ``method`` with (at least) ``params``, at or after
+        ``since`` (epoch seconds)."""
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
                 for call in self.calls(method):
-                    if all(str(call.params.get(k)) == str(v) for k, v in params.items()):
+                    if call.at >= since and all(
+                        str(call.params.get(k)) == str(v) for k, v in params.items()
+                    ):
                         return call
                 left = deadline - time.monotonic()
                 if left <= 0:
