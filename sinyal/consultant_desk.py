@@ -16,10 +16,11 @@ from typing import TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from sinyal.lifecycle import LifecycleError, change_stage, open_leads, record_contact_attempt
+from sinyal.notify.channels import lead_buttons
 from sinyal.store import Store
 from sinyal.store.models import Consultant, Lead, LeadStage
 
@@ -32,21 +33,13 @@ REFUSED = "Only Sinyal consultants can act on leads."
 STATUS_USAGE = (
     "Usage: /status LEAD_ID STATUS [reason]  (claimed, contacted, meeting, proposal, won, lost)"
 )
-NEXT_BUTTONS = {
-    LeadStage.CLAIMED: [("Contacted", "contacted"), ("Not reachable", "unreachable")],
-    LeadStage.CONTACTED: [],
-}
+NEXT_BUTTONS: dict[LeadStage, tuple[str, ...]] = {LeadStage.CLAIMED: ("contacted", "unreachable")}
 
 
 def next_buttons(lead_id: int, stage: LeadStage) -> InlineKeyboardMarkup | None:
     """What is left to press on a card once the lead is at ``stage``."""
-    buttons = NEXT_BUTTONS.get(stage, [])
-    if not buttons:
-        return None
-    row = [
-        InlineKeyboardButton(text, callback_data=f"lead:{lead_id}:{key}") for text, key in buttons
-    ]
-    return InlineKeyboardMarkup([row])
+    actions = NEXT_BUTTONS.get(stage)
+    return lead_buttons(lead_id, actions) if actions else None
 
 
 def lead_line(lead: Lead) -> str:

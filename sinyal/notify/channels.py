@@ -43,14 +43,19 @@ class Channel(Protocol):
     async def close(self) -> None: ...
 
 
-def lead_buttons(lead_id: int) -> InlineKeyboardMarkup:
-    """Claim / Contacted / Not reachable: handled by the consultant side of the Telegram bot."""
+#: The card's buttons, by callback action; the consultant side of the bot handles them.
+LEAD_BUTTONS = {"claimed": "Claim", "contacted": "Contacted", "unreachable": "Not reachable"}
+
+
+def lead_buttons(
+    lead_id: int, actions: tuple[str, ...] = tuple(LEAD_BUTTONS)
+) -> InlineKeyboardMarkup:
+    """One row of ``actions`` buttons for the lead (all three on a new card)."""
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Claim", callback_data=f"lead:{lead_id}:claimed"),
-                InlineKeyboardButton("Contacted", callback_data=f"lead:{lead_id}:contacted"),
-                InlineKeyboardButton("Not reachable", callback_data=f"lead:{lead_id}:unreachable"),
+                InlineKeyboardButton(LEAD_BUTTONS[a], callback_data=f"lead:{lead_id}:{a}")
+                for a in actions
             ]
         ]
     )
