@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from sinyal.commands import ab as ab_commands
 from sinyal.commands import console, err_console, settings_or_exit
 from sinyal.commands import handover as handover_commands
 from sinyal.commands import privacy as privacy_commands
@@ -22,6 +23,7 @@ app.add_typer(privacy_commands.app, name="privacy")
 app.add_typer(handover_commands.leads_app, name="leads")
 app.add_typer(handover_commands.consultants_app, name="consultants")
 app.command()(handover_commands.dispatch)
+app.add_typer(ab_commands.app, name="ab")
 
 
 @app.command()

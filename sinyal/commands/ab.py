@@ -1,0 +1,93 @@
+"""``sinyal ab analyze`` (counts from a CSV) and ``sinyal ab report`` (a flow's own outreach)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sinyal.ab.csv_input import CsvInputError, read_arms
+from sinyal.ab.stats import Analysis, Plan, analyze
+from sinyal.commands import console, fail
+
+app = typer.Typer(help="A/B tests of outreach message variants.", no_args_is_help=True)
+
+MdeOption = Annotated[
+    float, typer.Option(help="minimum detectable effect, relative (0.2 = a 20% lift)")
+]
+AlphaOption = Annotated[float, typer.Option(help="false-positive rate of the verdict")]
+PowerOption = Annotated[float, typer.Option(help="chance to detect the effect when it is real")]
+BaselineOption = Annotated[
+    float | None,
+    typer.Option(help="control's expected rate for planning (default: its observed rate)"),
+]
+
+
+def make_plan(mde: float, alpha: float, power: float, baseline: float | None) -> Plan:
+    try:
+        return Plan(mde=mde, alpha=alpha, power=power, baseline_rate=baseline)
+    except ValueError as exc:
+        raise fail(str(exc), code=2) from None
+
+
+def _finite(value: object) -> object:
+    """JSON has no NaN or infinity; a value that is not finite is reported as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def print_analysis(analysis: Analysis, as_json: bool, title: str) -> None:
+    if as_json:
+        print(json.dumps(_finite(analysis.as_dict()), indent=2))
+        return
+    table = Table(title=title)
+    for column in ("variant", "exposures", "conversions", "rate", "95% CI", "p vs control"):
+        table.add_column(column, justify="left" if column == "variant" else "right")
+    table.add_column("P(beat control)", justify="right")
+    table.add_column("expected loss", justify="right")
+    for v in analysis.variants:
+        table.add_row(
+            v.variant,
+            str(v.exposures),
+            str(v.conversions),
+            _pct(v.rate),
+            f"{_pct(v.ci_low)} - {_pct(v.ci_high)}" if v.ci_low is not None else "-",
+            "control" if v.p_value is None else f"{v.p_value:.4f}",
+            "-" if v.prob_beat_control is None else f"{v.prob_beat_control:.1%}",
+            f"{v.expected_loss:.4%}",
+        )
+    console.print(table)
+    srm = "-" if analysis.srm_p_value is None else f"{analysis.srm_p_value:.4f}"
+    console.print(f"sample-ratio check p = {srm}; planned per arm: {analysis.planned_per_arm}")
+    console.print(f"[bold]verdict: {analysis.verdict.value}[/] - {analysis.reason}")
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2%}"
+
+
+@app.command("analyze")
+def analyze_csv(
+    csv: Annotated[Path, typer.Option("--csv", help="variant,exposures,conversions[,weight]")],
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    mde: MdeOption = 0.2,
+    alpha: AlphaOption = 0.05,
+    power: PowerOption = 0.8,
+    baseline_rate: BaselineOption = None,
+) -> None:
+    """Analyse variant counts from a CSV file; the first row is control."""
+    plan = make_plan(mde, alpha, power, baseline_rate)
+    try:
+        arms = read_arms(csv)
+    except CsvInputError as exc:
+        raise fail(str(exc), code=2) from None
+    print_analysis(analyze(arms, plan), as_json, f"A/B analysis of {csv}")
