@@ -10,6 +10,7 @@ from rich.table import Table
 from sinyal.commands import ab as ab_commands
 from sinyal.commands import console, err_console, settings_or_exit
 from sinyal.commands import handover as handover_commands
+from sinyal.commands import outreach as outreach_commands
 from sinyal.commands import privacy as privacy_commands
 from sinyal.commands import scrape as scrape_commands
 from sinyal.commands import triggers as trigger_commands
@@ -23,6 +24,9 @@ app.add_typer(privacy_commands.app, name="privacy")
 app.add_typer(handover_commands.leads_app, name="leads")
 app.add_typer(handover_commands.consultants_app, name="consultants")
 app.command()(handover_commands.dispatch)
+app.add_typer(outreach_commands.flows_app, name="flows")
+app.add_typer(outreach_commands.contacts_app, name="contacts")
+app.add_typer(outreach_commands.outreach_app, name="outreach")
 app.add_typer(ab_commands.app, name="ab")
 
 
@@ -101,6 +105,29 @@ def telegram() -> None:
     except ValueError as exc:
         err_console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
+
+
+@app.command()
+def web() -> None:
+    """Serve the web app: tracked links, unsubscribe pages, the website chat."""
+    import uvicorn
+
+    from sinyal.commands import open_store
+    from sinyal.web.app import create_app
+
+    settings = settings_or_exit()
+    store = open_store(settings)
+    try:
+        # No access log: paths carry tracked tokens (capabilities such as unsubscribe links).
+        uvicorn.run(
+            create_app(settings, store),
+            host=settings.host,
+            port=settings.web_port,
+            access_log=False,
+            log_level="warning",
+        )
+    finally:
+        store.close()
 
 
 @db_app.command("upgrade")

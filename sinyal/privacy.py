@@ -11,6 +11,7 @@ claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from sqlalchemy import create_engine, inspect, or_, select, text, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 
+from sinyal.outreach.contacts import opt_out
+from sinyal.outreach.suppression import Reason
 from sinyal.runtime.rasa import tracker_store_config
 from sinyal.settings import Settings
 from sinyal.store import Store
@@ -70,6 +73,9 @@ def erase_lead_store(session: Session, sender_id: str, emails: Collection[str] =
     leads = session.scalars(
         select(Lead).where(or_(owned, Lead.email.in_(list(emails))) if emails else owned)
     ).all()
+    addresses = {e for e in emails} | {lead.email for lead in leads if lead.email}
+    for address in addresses:
+        forget_address(session, address)
     for lead in leads:
         for column in marked.get(Lead.__tablename__, []):
             setattr(lead, column, None)
@@ -83,6 +89,12 @@ def erase_lead_store(session: Session, sender_id: str, emails: Collection[str] =
             .values(cleared)
         )
     return len(leads)
+
+
+def forget_address(session: Session, address: str) -> None:
+    """No outreach to this address ever again, and no contact-list copy of it kept."""
+    with contextlib.suppress(ValueError):  # not an address at all: nothing to suppress
+        opt_out(session, address, Reason.ERASED)
 
 
 def tracker_url(settings: Settings) -> URL | None:

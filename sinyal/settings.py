@@ -160,6 +160,19 @@ class Settings(BaseSettings):
     public_url: str = Field(
         default="http://127.0.0.1:8000", description="where links in notifications point"
     )
+    web_port: int = Field(default=8000, ge=1, le=65535, description="the web app (links, pages)")
+    website_chat_url: str | None = Field(
+        default=None, description="the website chat page tracked links open (default: web app)"
+    )
+    telegram_bot_username: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z][A-Za-z0-9_]{3,31}$",
+        description="the bot's @name, for t.me deep links in outreach",
+    )
+    outreach_emails_per_minute: int = Field(
+        default=30, ge=1, le=10_000, description="across all senders (protects the domain)"
+    )
+    outreach_max_attempts: int = Field(default=5, ge=1, le=50)
     smtp_host: str | None = Field(default=None, description="email notifications need it")
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_user: str | None = None
@@ -272,6 +285,14 @@ class Settings(BaseSettings):
     def model_path(self) -> Path:
         """The trained Rasa model's fixed location (documented in the README)."""
         return self.bot_dir / "models" / "current.tar.gz"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.host}:{self.web_port}"
+
+    @property
+    def chat_page_url(self) -> str:
+        return self.website_chat_url or f"{self.public_url.rstrip('/')}/chat"
 
     @property
     def rasa_url(self) -> str:

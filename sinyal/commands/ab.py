@@ -12,8 +12,9 @@ from rich.table import Table
 
 from sinyal.ab.csv_input import CsvInputError, read_arms
 from sinyal.ab.stats import Analysis, Plan, analyze
-from sinyal.commands import console, fail
+from sinyal.commands import console, err_console, fail
 
+CONVERSION_EVENTS = ("clicked", "chat_started", "qualified", "handed_over", "won")
 app = typer.Typer(help="A/B tests of outreach message variants.", no_args_is_help=True)
 
 MdeOption = Annotated[
@@ -91,3 +92,44 @@ def analyze_csv(
     except CsvInputError as exc:
         raise fail(str(exc), code=2) from None
     print_analysis(analyze(arms, plan), as_json, f"A/B analysis of {csv}")
+
+
+@app.command("report")
+def report(
+    flow_name: Annotated[str, typer.Argument(metavar="FLOW")],
+    event: Annotated[
+        str | None,
+        typer.Option(help="conversion event: clicked, chat_started, qualified, handed_over, won"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    chart: Annotated[Path | None, typer.Option(help="write a PNG chart of the rates here")] = None,
+    mde: Annotated[float | None, typer.Option(help="override the flow's planned MDE")] = None,
+) -> None:
+    """Per-variant results of a flow's outreach, with the verdict of its planned test."""
+    from sinyal.ab.chart import write_chart
+    from sinyal.ab.report import ReportError, flow_report, plan_of
+    from sinyal.commands import open_store, settings_or_exit
+    from sinyal.flows import FlowError, find_flow
+
+    if event is not None and event not in CONVERSION_EVENTS:
+        raise fail(f"--event must be one of {', '.join(CONVERSION_EVENTS)}, got {event!r}", 2)
+    settings = settings_or_exit()
+    try:
+        flow = find_flow(settings.flows_path, flow_name)
+    except FlowError as exc:
+        raise fail(str(exc), code=2) from None
+    plan = plan_of(flow)
+    if mde is not None:
+        plan = make_plan(mde, plan.alpha, plan.power, plan.baseline_rate)
+    store = open_store(settings)
+    try:
+        with store.sessions() as session:
+            result = flow_report(session, flow, event, plan)
+    except ReportError as exc:
+        raise fail(str(exc), code=2) from None
+    finally:
+        store.close()
+    print_analysis(result.analysis, as_json, f"{flow.name}: {result.event} per variant")
+    if chart is not None:
+        path = write_chart(result.analysis, chart, flow.name, result.event)
+        (err_console if as_json else console).print(f"chart written to {path}")

@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import json
 import smtplib
-import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Protocol
@@ -24,6 +23,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
+from sinyal.mail import smtp_session
 from sinyal.notify.card import LeadCard
 from sinyal.settings import Settings
 
@@ -113,15 +113,7 @@ class EmailChannel:
         message.set_content(card.text())
         message.add_alternative(card.html(), subtype="html")
         try:
-            with smtplib.SMTP(
-                s.smtp_host or "", s.smtp_port, timeout=s.dispatch_timeout_seconds
-            ) as smtp:
-                smtp.ehlo()
-                if s.smtp_starttls and smtp.has_extn("starttls"):
-                    smtp.starttls(context=ssl.create_default_context())
-                    smtp.ehlo()
-                if s.smtp_user and s.smtp_password:
-                    smtp.login(s.smtp_user, s.smtp_password.get_secret_value())
+            with smtp_session(s, s.dispatch_timeout_seconds) as smtp:
                 smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             raise DeliveryError(

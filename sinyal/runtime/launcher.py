@@ -18,6 +18,7 @@ from sinyal.runtime.services import (
     dispatch_service,
     rasa_service,
     telegram_service,
+    web_service,
 )
 from sinyal.runtime.supervisor import ServiceFailed, ServiceSpec, Supervisor
 from sinyal.runtime.training import ensure_model
@@ -39,7 +40,12 @@ def prepare(settings: Settings, console: Console, *, train: bool = True) -> None
 
 
 def services(settings: Settings) -> list[ServiceSpec]:
-    specs = [actions_service(settings), rasa_service(settings), dispatch_service(settings)]
+    specs = [
+        actions_service(settings),
+        rasa_service(settings),
+        dispatch_service(settings),
+        web_service(settings),
+    ]
     if settings.demo_site:
         specs.insert(0, demo_site_service(settings))
     if settings.telegram_bot_token is not None:
@@ -113,6 +119,7 @@ def urls_table(settings: Settings) -> Table:
     if settings.telegram_bot_token is not None:
         mode = f"{settings.telegram_mode} via {settings.telegram_api_url}"
         table.add_row("Telegram bridge", mode)
+    table.add_row("Web app (tracked links, chat)", f"{settings.web_url}/chat")
     table.add_row("Store", settings.database.render_as_string())
     return table
 

@@ -123,3 +123,17 @@ def telegram_service(settings: Settings) -> ServiceSpec:
 def dispatch_service(settings: Settings) -> ServiceSpec:
     """The notification dispatcher: delivers the outbox to consultants (sinyal/notify/)."""
     return _sinyal_command(settings, "dispatch", DISPATCH_READY_LINE)
+
+
+def web_service(settings: Settings) -> ServiceSpec:
+    """The web app: tracked links, unsubscribe pages, the website chat."""
+    return ServiceSpec(
+        name="web",
+        argv=[str(engine_python(settings)), "-m", "sinyal.cli", "web"],
+        cwd=settings.project_dir,
+        env=dict(os.environ),
+        health_url=f"{settings.web_url}/healthz",
+        start_timeout=60,
+        port=settings.web_port,
+        port_setting="SINYAL_WEB_PORT",
+    )

@@ -138,6 +138,7 @@ class EventType(enum.StrEnum):
     WON = "won"
     LOST = "lost"
     DATA_ERASED = "data_erased"
+    UNSUBSCRIBED = "unsubscribed"
 
 
 def _check_enum(kind: type[enum.StrEnum], field: str, value: str | None) -> str | None:
@@ -285,10 +286,68 @@ class Trigger(Base):
         return _check_enum(TriggerStatus, "trigger.status", value)
 
 
+class Contact(Base):
+    """A person at a company whom a flow's persona may address (imported contact lists)."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str | None] = pii_column(String(300))
+    email: Mapped[str] = pii_column(String(320), unique=True)
+    title: Mapped[str | None] = mapped_column(String(300))
+    language: Mapped[str | None] = mapped_column(String(8))
+    source: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SuppressionKind(enum.StrEnum):
+    EMAIL = "email"
+    DOMAIN = "domain"
+
+
+class Suppression(Base):
+    """Who must not be contacted again: unsubscribed, opted out, erased, or an existing client.
+
+    Addresses are kept only as a hash, so honouring "delete my data" needs no copy of the data.
+    """
+
+    __tablename__ = "suppressions"
+    __table_args__ = (UniqueConstraint("kind", "value_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    value_hash: Mapped[str] = mapped_column(String(64))
+    #: The value itself where it is not personal data (a company domain); None for addresses.
+    label: Mapped[str | None] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @validates("kind")
+    def _valid_kind(self, _key: str, value: str) -> str | None:
+        return _check_enum(SuppressionKind, "suppression.kind", value)
+
+
+class OutreachStatus(enum.StrEnum):
+    PENDING = "pending"  # created, waiting to be sent (or exported)
+    SENT = "sent"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"  # the recipient opted out between creation and sending
+
+
+#: The channel of the one tracked link per variant that an ad carries: not an exposure.
+AD_LINK_CHANNEL = "ad_link"
+
+
 class OutreachMessage(Base):
     """One message to one recipient; its unguessable token ties the later chat back to it."""
 
     __tablename__ = "outreach_messages"
+    #: A recipient (contact address, or company for exports) gets one message per flow, so
+    #: two runners racing on the same trigger cannot both write one.
+    __table_args__ = (UniqueConstraint("flow_id", "recipient_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
@@ -299,8 +358,22 @@ class OutreachMessage(Base):
     channel: Mapped[str] = mapped_column(String(20))
     recipient_name: Mapped[str | None] = pii_column(String(300))
     recipient_address: Mapped[str | None] = pii_column(String(320))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    #: Hash of the recipient's address (or ``company:ID``): the sticky key of the variant split.
+    recipient_key: Mapped[str | None] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(
+        String(20), default=OutreachStatus.PENDING.value, server_default="sent"
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: A sender's lease on the row, so several senders never send one message twice.
+    locked_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+    @validates("status")
+    def _valid_status(self, _key: str, value: str) -> str | None:
+        return _check_enum(OutreachStatus, "outreach_message.status", value)
 
 
 class Conversation(Base):

@@ -1,0 +1,1 @@
+"""Outreach: triggers become tracked, personalised messages split across variants."""

@@ -1,0 +1,66 @@
+"""One outreach message rendered for its recipient, from the trigger's evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sinyal.flows import Variant
+from sinyal.outreach.links import tracked_url, unsubscribe_url
+from sinyal.outreach.templates import render
+from sinyal.settings import Settings
+from sinyal.store.models import Company, Contact, OutreachMessage, Trigger
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    subject: str
+    body: str
+    link: str
+    unsubscribe_link: str
+
+
+def template_context(
+    company: Company | None, trigger: Trigger | None, contact: Contact | None
+) -> dict[str, Any]:
+    """What templates may say about this recipient (the names in ``SAMPLE_CONTEXT``)."""
+    postings = sorted(
+        ((trigger.evidence if trigger else None) or {}).get("postings") or [],
+        key=lambda p: -int(p.get("days_open") or 0),
+    )
+    name = (contact.name if contact else None) or ""
+    return {
+        "company": company.name if company else "",
+        "role": postings[0]["title"] if postings else "",
+        "roles": [p["title"] for p in postings],
+        "open_roles": len(postings),
+        "days_open": int(postings[0].get("days_open") or 0) if postings else 0,
+        "city": (company.city if company else None) or "",
+        "country": (company.country if company else None) or "",
+        "first_name": name.split()[0] if name.split() else "",
+        "recipient_name": name,
+    }
+
+
+def render_message(
+    settings: Settings,
+    variant: Variant,
+    message: OutreachMessage,
+    company: Company | None,
+    trigger: Trigger | None,
+    contact: Contact | None,
+) -> RenderedMessage:
+    link = tracked_url(settings, message.token)
+    unsubscribe = unsubscribe_url(settings, message.token)
+    context = template_context(company, trigger, contact)
+    context.update(link=link, unsubscribe_link=unsubscribe)
+    body = render(variant.body, context)
+    call = render(variant.call_to_action, context)
+    if link not in body:
+        body = f"{body}\n\n{call}: {link}"
+    return RenderedMessage(
+        subject=render(variant.subject or "", context),
+        body=body,
+        link=link,
+        unsubscribe_link=unsubscribe,
+    )

@@ -1,0 +1,52 @@
+"""Message templates: Jinja2 in a sandbox, with the names a variant may use listed once.
+
+Marketing writes these templates in flow files, so they are untrusted code: the sandbox keeps
+them from reaching Python internals, and ``StrictUndefined`` turns a misspelt name into an error
+when the flow is validated instead of an empty gap in ten thousand sent emails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+#: Every name a template may use, with the example value ``sinyal flows validate`` renders.
+SAMPLE_CONTEXT: dict[str, Any] = {
+    "company": "Muster Logistik GmbH",
+    "role": "Berufskraftfahrer (m/w/d)",
+    "roles": ["Berufskraftfahrer (m/w/d)", "Disponent (m/w/d)"],
+    "open_roles": 2,
+    "days_open": 143,
+    "city": "Hamburg",
+    "country": "DE",
+    "first_name": "Anna",
+    "recipient_name": "Anna Schmidt",
+    "link": "https://sinyal.example/c/TOKEN",
+    "unsubscribe_link": "https://sinyal.example/u/TOKEN",
+}
+
+_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+    call_to_action: str
+
+
+def check_template(source: str) -> str:
+    """``source`` unchanged if it compiles and renders with the sample context; else ValueError."""
+    try:
+        _ENV.from_string(source).render(SAMPLE_CONTEXT)
+    except TemplateError as exc:
+        names = ", ".join(SAMPLE_CONTEXT)
+        raise ValueError(f"template error: {exc} (names you can use: {names})") from None
+    return source
+
+
+def render(source: str, context: dict[str, Any]) -> str:
+    return _ENV.from_string(source).render(context).strip()
