@@ -11,7 +11,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.store import in_transaction, settings
-from sinyal.conversations import HEALTH_CHECK_SENDER, EntryContext, record_conversation
+from sinyal.conversations import (
+    HEALTH_CHECK_SENDER,
+    EntryContext,
+    record_conversation,
+    with_outreach_facts,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +38,8 @@ class ActionSessionStart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         context = EntryContext.parse(tracker.get_slot("session_started_metadata"))
+        if context.token and not context.company:
+            context = await self._enrich(context)
         events: list[EventType] = [SessionStarted()]
         # Carry over slots from the previous session (domain: carry_over_slots_to_new_session).
         events += [
@@ -51,6 +58,14 @@ class ActionSessionStart(Action):
             await self._record(tracker.sender_id, context, language)
         events.append(ActionExecuted("action_listen"))
         return events
+
+    @staticmethod
+    async def _enrich(context: EntryContext) -> EntryContext:
+        try:
+            return await in_transaction(lambda session: with_outreach_facts(session, context))
+        except SQLAlchemyError:
+            logger.exception("could not look up the entry link's token (store unavailable)")
+            return context
 
     @staticmethod
     async def _record(sender_id: str, context: EntryContext, language: str) -> None:

@@ -7,7 +7,7 @@ known keys with sane values, so nothing else reaches the store or the bot's slot
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -141,3 +141,16 @@ def context_for_token(session: Session, token: str, channel: str) -> EntryContex
             "channel": channel,
         }
     )
+
+
+def with_outreach_facts(session: Session, context: EntryContext) -> EntryContext:
+    """Fill what a short link left out (company, role, days open) from its token's message.
+
+    A website link carries flow, variant and token only; the rest is looked up, so the bot
+    greets the prospect with their company and longest-open role. Given values win.
+    """
+    if not context.token or context.company:
+        return context
+    found = context_for_token(session, context.token, context.channel or "website")
+    missing = {k: v for k, v in asdict(found).items() if getattr(context, k) is None}
+    return replace(context, **missing)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from sinyal.ab.csv_input import CsvInputError, read_arms
-from sinyal.ab.stats import Analysis, Plan, analyze
 from sinyal.commands import console, err_console, fail
+
+if TYPE_CHECKING:  # scipy and statsmodels take seconds to import: only when a command runs
+    from sinyal.ab.stats import Analysis, Plan
 
 CONVERSION_EVENTS = ("clicked", "chat_started", "qualified", "handed_over", "won")
 app = typer.Typer(help="A/B tests of outreach message variants.", no_args_is_help=True)
@@ -29,6 +30,8 @@ BaselineOption = Annotated[
 
 
 def make_plan(mde: float, alpha: float, power: float, baseline: float | None) -> Plan:
+    from sinyal.ab.stats import Plan
+
     try:
         return Plan(mde=mde, alpha=alpha, power=power, baseline_rate=baseline)
     except ValueError as exc:
@@ -86,6 +89,9 @@ def analyze_csv(
     baseline_rate: BaselineOption = None,
 ) -> None:
     """Analyse variant counts from a CSV file; the first row is control."""
+    from sinyal.ab.csv_input import CsvInputError, read_arms
+    from sinyal.ab.stats import analyze
+
     plan = make_plan(mde, alpha, power, baseline_rate)
     try:
         arms = read_arms(csv)

@@ -20,6 +20,7 @@ from sinyal.ab.counts import variant_counts
 from sinyal.flows import FlowDefinition
 from sinyal.outreach.links import new_token
 from sinyal.outreach.suppression import fingerprint, suppressed_because
+from sinyal.store.db import insert_ignoring_conflicts
 from sinyal.store.models import (
     Company,
     Contact,
@@ -47,27 +48,30 @@ class PlanResult:
 def sync_variants(session: Session, flow_row: Flow, flow: FlowDefinition) -> list[MessageVariant]:
     """The flow's variants as rows (created or updated from YAML), in the YAML's order.
 
-    A variant removed from the YAML keeps its row and its history; it just gets no new traffic.
+    Inserted with ON CONFLICT DO NOTHING, so planners starting together both succeed. A variant
+    removed from the YAML keeps its row and its history; it just gets no new traffic.
     """
+    insert_ignoring_conflicts(
+        session,
+        MessageVariant,
+        [{"flow_id": flow_row.id, "key": v.key, "body": v.body} for v in flow.variants],
+        ["flow_id", "key"],
+    )
     rows = {
         v.key: v
         for v in session.scalars(
             select(MessageVariant).where(MessageVariant.flow_id == flow_row.id)
         )
     }
-    current = []
+    for row in rows.values():
+        row.is_control = False
     for index, variant in enumerate(flow.variants):
-        row = rows.get(variant.key) or MessageVariant(flow_id=flow_row.id, key=variant.key)
+        row = rows[variant.key]
         row.subject, row.body = variant.subject, variant.body
         row.call_to_action, row.weight = variant.call_to_action, variant.weight
         row.is_control = index == 0
-        session.add(row)
-        current.append(row)
-    for key, row in rows.items():
-        if key not in {v.key for v in flow.variants}:
-            row.is_control = False
     session.flush()
-    return current
+    return [rows[v.key] for v in flow.variants]
 
 
 def traffic_shares(
