@@ -43,6 +43,10 @@ def _message(session: Session, token: str) -> OutreachMessage | None:
     ).one_or_none()
 
 
+def known_token(session: Session, token: str) -> bool:
+    return _message(session, token) is not None
+
+
 def _event(kind: EventType, message: OutreachMessage) -> KpiEvent:
     return KpiEvent(
         type=kind.value,

@@ -14,8 +14,9 @@ from typing import Annotated
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sinyal.outreach.clicks import CHAT_LANGUAGES, record_click, unsubscribe
+from sinyal.outreach.clicks import CHAT_LANGUAGES, known_token, record_click, unsubscribe
 from sinyal.outreach.links import ChatTargetError
 from sinyal.settings import Settings
 from sinyal.store import Store
@@ -34,6 +35,13 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
             request, "welcome.html", {"chat_page": settings.chat_page_url}
         )
 
+    @app.exception_handler(StarletteHTTPException)
+    async def friendly_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """A person who mistyped a link sees the neutral page, not a JSON error."""
+        page = welcome(request)
+        page.status_code = exc.status_code
+        return page
+
     @app.get("/healthz", response_class=PlainTextResponse)
     def health() -> str:
         return "ok"
@@ -42,7 +50,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     def home(request: Request) -> HTMLResponse:
         return welcome(request)
 
-    @app.get("/c/{token}")
+    @app.get("/c/{token:path}")
     def click(request: Request, token: str) -> Response:
         """A tracked link: record the click, then into the chat (unknown: a neutral page)."""
         try:
@@ -54,16 +62,17 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
             return welcome(request)
         return RedirectResponse(found.redirect_to, status_code=302)
 
-    @app.get("/u/{token}", response_class=HTMLResponse)
+    @app.get("/u/{token:path}", response_class=HTMLResponse)
     def unsubscribe_page(request: Request, token: str) -> HTMLResponse:
         # A GET never unsubscribes: mail scanners open links before people do.
-        if not TOKEN.match(token):
-            return welcome(request)
+        with store.sessions() as session:
+            if not TOKEN.match(token) or not known_token(session, token):
+                return welcome(request)
         return TEMPLATES.TemplateResponse(
             request, "unsubscribe.html", {"done": False, "action": f"/u/{token}"}
         )
 
-    @app.post("/u/{token}", response_class=HTMLResponse)
+    @app.post("/u/{token:path}", response_class=HTMLResponse)
     def unsubscribe_now(request: Request, token: str) -> HTMLResponse:
         """The page's button and RFC 8058 one-click unsubscribe from mail clients."""
         with store.transaction() as session:

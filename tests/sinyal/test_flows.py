@@ -83,3 +83,61 @@ def test_handover_route_conditions_are_checked_with_their_line(tmp_path: Path) -
     path = write(tmp_path, "name: demo\nhandover:\n  routes:\n    - when: {country: DE}\n")
     with pytest.raises(FlowError, match=r"flow\.yml:4: handover\.routes\.0\.when: unknown condi"):
         load_flow(path)
+
+
+OUTREACH = """name: f
+channel: email
+variants:
+  - key: A
+    subject: "{{ role }} at {{ company }}"
+    body: "Hello {{ first_name }}"
+  - key: B
+    subject: "Hi"
+    body: "{{ compnay }} has open roles"
+"""
+
+
+def test_a_misspelt_template_name_is_caught_with_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, OUTREACH)
+    with pytest.raises(FlowError) as caught:
+        load_flow(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}:9: variants.1.body: template error")
+    assert "'compnay' is undefined" in message and "company" in message
+
+
+def test_template_syntax_errors_are_caught(tmp_path: Path) -> None:
+    text = OUTREACH.replace("{{ compnay }}", "{% if %}")
+    with pytest.raises(FlowError, match=r":9: variants\.1\.body: template error"):
+        load_flow(write(tmp_path, text))
+
+
+def test_templates_cannot_reach_python_internals(tmp_path: Path) -> None:
+    text = OUTREACH.replace("{{ compnay }}", "{{ company.__class__.__mro__ }}")
+    with pytest.raises(FlowError, match="template error"):
+        load_flow(write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (('    subject: "Hi"\n', ""), r":3: variants: email variants need a subject"),
+        (("key: B", "key: A"), r":3: variants: each variant needs its own key"),
+        (("channel: email", "channel: telegram"), r":1: chat: a telegram channel flow"),
+        (("channel: email", "channel: sms"), r":2: channel: Input should be"),
+    ],
+)
+def test_outreach_sections_are_checked(
+    tmp_path: Path, change: tuple[str, str], expected: str
+) -> None:
+    text = OUTREACH.replace("{{ compnay }}", "{{ company }}").replace(*change)
+    with pytest.raises(FlowError, match=expected):
+        load_flow(write(tmp_path, text))
+
+
+def test_thompson_floors_cannot_exceed_all_traffic(tmp_path: Path) -> None:
+    text = OUTREACH.replace("{{ compnay }}", "{{ company }}")
+    text += "allocation: {method: thompson, min_share: 0.5}\nexperiment: {event: won}\n"
+    text = text.replace("variants:\n", "variants:\n  - {key: C, subject: s, body: b}\n")
+    with pytest.raises(FlowError, match=r"allocation\.min_share: floors"):
+        load_flow(write(tmp_path, text))
