@@ -73,7 +73,11 @@ def erase_lead_store(session: Session, sender_id: str, emails: Collection[str] =
     leads = session.scalars(
         select(Lead).where(or_(owned, Lead.email.in_(list(emails))) if emails else owned)
     ).all()
-    addresses = {e for e in emails} | {lead.email for lead in leads if lead.email}
+    addresses = set(emails) | {lead.email for lead in leads if lead.email}
+    if conversation.outreach_message_id is not None:
+        outreach = session.get(OutreachMessage, conversation.outreach_message_id)
+        if outreach is not None and outreach.recipient_address:
+            addresses.add(outreach.recipient_address)  # whom the outreach was written to
     for address in addresses:
         forget_address(session, address)
     for lead in leads:

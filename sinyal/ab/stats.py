@@ -112,6 +112,13 @@ class Analysis:
     planned_per_arm: int | None
     plan: Plan = field(default_factory=Plan)
 
+    @property
+    def still_needed_per_arm(self) -> int | None:
+        """Exposures the smallest arm still lacks before the verdict may name a winner."""
+        if self.planned_per_arm is None:
+            return None
+        return max(0, self.planned_per_arm - min(v.exposures for v in self.variants))
+
     def as_dict(self) -> dict[str, object]:
         return {
             "variants": [vars(v) for v in self.variants],
@@ -120,6 +127,7 @@ class Analysis:
             "winner": self.winner,
             "reason": self.reason,
             "planned_per_arm": self.planned_per_arm,
+            "still_needed_per_arm": self.still_needed_per_arm,
             "plan": vars(self.plan),
             "method": "fixed-horizon two-proportion z-test, Holm-adjusted across treatments",
         }

@@ -71,7 +71,10 @@ def print_analysis(analysis: Analysis, as_json: bool, title: str) -> None:
         )
     console.print(table)
     srm = "-" if analysis.srm_p_value is None else f"{analysis.srm_p_value:.4f}"
-    console.print(f"sample-ratio check p = {srm}; planned per arm: {analysis.planned_per_arm}")
+    console.print(
+        f"sample-ratio check p = {srm}; planned per arm: {analysis.planned_per_arm}, "
+        f"still needed: {analysis.still_needed_per_arm}"
+    )
     console.print(f"[bold]verdict: {analysis.verdict.value}[/] - {analysis.reason}")
 
 

@@ -7,15 +7,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select, text
 
+from sinyal.outreach.suppression import suppressed_because
 from sinyal.privacy import SETTLE_SECONDS, erase_lead_store, request_erasure, sweep
 from sinyal.settings import Settings, load_settings
 from sinyal.store import Store
 from sinyal.store.models import (
+    Company,
+    Contact,
     Conversation,
     ErasureRequest,
     KpiEvent,
     Lead,
     OutreachMessage,
+    Suppression,
     utcnow,
 )
 from tests.factories import add_outreach
@@ -65,6 +69,24 @@ def test_lead_store_personal_data_is_nulled(store: Store) -> None:
         outreach = s.scalars(select(OutreachMessage)).one()
         assert outreach.recipient_name is None and outreach.recipient_address is None
         assert [e.type for e in s.scalars(select(KpiEvent))] == ["data_erased"]
+
+
+def test_erased_addresses_are_never_written_to_again(store: Store) -> None:
+    seed(store, "web-1")
+    with store.transaction() as s:
+        acme = Company(name="Acme", normalized_name="acme")
+        s.add(acme)
+        s.flush()
+        s.add(Contact(company_id=acme.id, email="anna@acme.example", name="Anna"))
+        s.add(Contact(company_id=acme.id, email="bob@acme.example", name="Bob"))
+    with store.transaction() as s:
+        erase_lead_store(s, "web-1", emails=["anna.s@acme.example"])
+    with store.transaction() as s:
+        assert s.scalars(select(Contact.email)).all() == ["bob@acme.example"]
+        for address in ("anna@acme.example", "anna.s@acme.example"):
+            assert suppressed_because(s, address, None) == "erased"
+        assert suppressed_because(s, "bob@acme.example", None) is None
+        assert all(row.label is None for row in s.scalars(select(Suppression)))
 
 
 def test_unknown_sender_erases_nothing(store: Store) -> None:

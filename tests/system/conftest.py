@@ -70,11 +70,14 @@ def say(system: RunningSystem, sender: str, message: str, **metadata: object) ->
 
 
 def start_system(tmp: Path, extra_env: dict[str, str]) -> RunningSystem:
+    web_port = free_port()
     env = isolated_env(
         SINYAL_DATA_DIR=str(tmp / "var"),
         SINYAL_RASA_PORT=str(free_port()),
         SINYAL_ACTIONS_PORT=str(free_port()),
         SINYAL_DEMO_SITE_PORT=str(free_port()),
+        SINYAL_WEB_PORT=str(web_port),
+        SINYAL_PUBLIC_URL=f"http://127.0.0.1:{web_port}",
         SINYAL_SCRAPE_REQUESTS_PER_SECOND="20",
         SINYAL_CANDIDATE_PAGE_URL="https://consultancy.example/candidates",
     )
@@ -84,6 +87,8 @@ def start_system(tmp: Path, extra_env: dict[str, str]) -> RunningSystem:
         rasa_port=int(env["SINYAL_RASA_PORT"]),
         actions_port=int(env["SINYAL_ACTIONS_PORT"]),
         demo_site_port=int(env["SINYAL_DEMO_SITE_PORT"]),
+        web_port=web_port,
+        public_url=env["SINYAL_PUBLIC_URL"],
         database_url=env.get("DATABASE_URL", ""),
         redis_url=env.get("SINYAL_REDIS_URL"),
     )

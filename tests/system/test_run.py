@@ -136,4 +136,5 @@ def test_ctrl_c_stops_every_service(system: RunningSystem) -> None:
     assert port_is_free(system.settings.rasa_port)
     assert port_is_free(system.settings.actions_port)
     assert port_is_free(system.settings.demo_site_port)
+    assert port_is_free(system.settings.web_port)
     assert not any("might not be compatible" in line for line in system.output)

@@ -158,6 +158,7 @@ def test_no_winner_before_the_planned_sample_even_when_p_is_small() -> None:
     assert analysis.verdict is Verdict.KEEP_RUNNING
     assert analysis.winner is None
     assert analysis.planned_per_arm is not None and analysis.planned_per_arm > 300
+    assert analysis.still_needed_per_arm == analysis.planned_per_arm - 300
 
 
 def test_winner_once_the_plan_is_reached() -> None:
