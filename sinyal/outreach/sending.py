@@ -144,21 +144,22 @@ def _mark_sent(session: Session, message: OutreachMessage) -> None:
 def _wait_for_rate(store: Store, per_minute: int) -> None:
     """Sleep until fewer than ``per_minute`` emails went out (from anywhere) in the last 60 s."""
     while True:
+        now = utcnow()
         with store.sessions() as session:
-            window_start = utcnow() - timedelta(seconds=60)
-            recent = session.scalars(
+            # The per_minute-th most recent send: while it is inside the window, the limit is full.
+            nth = session.scalar(
                 select(OutreachMessage.sent_at)
                 .where(
                     OutreachMessage.channel == "email",
-                    OutreachMessage.sent_at > window_start,
+                    OutreachMessage.sent_at > now - timedelta(seconds=60),
                 )
-                .order_by(OutreachMessage.sent_at)
-            ).all()
-        if len(recent) < per_minute:
+                .order_by(OutreachMessage.sent_at.desc())
+                .offset(per_minute - 1)
+                .limit(1)
+            )
+        if nth is None:
             return
-        oldest = recent[len(recent) - per_minute]
-        assert oldest is not None  # selected by sent_at > window_start
-        time.sleep(max(0.05, (oldest - window_start).total_seconds()))
+        time.sleep(max(0.05, (nth + timedelta(seconds=60) - now).total_seconds()))
 
 
 def email_message(

@@ -7,10 +7,10 @@ when the flow is validated instead of an empty gap in ten thousand sent emails.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 #: Every name a template may use, with the example value ``sinyal flows validate`` renders.
@@ -31,13 +31,6 @@ SAMPLE_CONTEXT: dict[str, Any] = {
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
 
 
-@dataclass(frozen=True)
-class Rendered:
-    subject: str
-    body: str
-    call_to_action: str
-
-
 def check_template(source: str) -> str:
     """``source`` unchanged if it compiles and renders with the sample context; else ValueError."""
     try:
@@ -48,5 +41,10 @@ def check_template(source: str) -> str:
     return source
 
 
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> Template:
+    return _ENV.from_string(source)  # compiling costs more than rendering: once per text
+
+
 def render(source: str, context: dict[str, Any]) -> str:
-    return _ENV.from_string(source).render(context).strip()
+    return _compiled(source).render(context).strip()

@@ -347,7 +347,10 @@ class OutreachMessage(Base):
     __tablename__ = "outreach_messages"
     #: A recipient (contact address, or company for exports) gets one message per flow, so
     #: two runners racing on the same trigger cannot both write one.
-    __table_args__ = (UniqueConstraint("flow_id", "recipient_key"),)
+    __table_args__ = (
+        UniqueConstraint("flow_id", "recipient_key"),
+        Index("ix_outreach_messages_sent", "channel", "sent_at"),  # the email rate limit
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)

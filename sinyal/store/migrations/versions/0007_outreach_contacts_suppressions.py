@@ -67,10 +67,12 @@ def upgrade() -> None:
         batch_op.create_unique_constraint(
             batch_op.f("uq_outreach_messages_flow_id_recipient_key"), ["flow_id", "recipient_key"]
         )
+        batch_op.create_index("ix_outreach_messages_sent", ["channel", "sent_at"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("outreach_messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_outreach_messages_sent")
         batch_op.drop_constraint(
             batch_op.f("uq_outreach_messages_flow_id_recipient_key"), type_="unique"
         )
