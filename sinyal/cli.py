@@ -10,6 +10,7 @@ from rich.table import Table
 from sinyal.commands import ab as ab_commands
 from sinyal.commands import console, err_console, settings_or_exit
 from sinyal.commands import handover as handover_commands
+from sinyal.commands import kpi as kpi_commands
 from sinyal.commands import outreach as outreach_commands
 from sinyal.commands import privacy as privacy_commands
 from sinyal.commands import scrape as scrape_commands
@@ -28,6 +29,7 @@ app.add_typer(outreach_commands.flows_app, name="flows")
 app.add_typer(outreach_commands.contacts_app, name="contacts")
 app.add_typer(outreach_commands.outreach_app, name="outreach")
 app.add_typer(ab_commands.app, name="ab")
+app.add_typer(kpi_commands.app, name="kpi")
 
 
 @app.command()
