@@ -15,6 +15,7 @@ from sinyal.commands import outreach as outreach_commands
 from sinyal.commands import privacy as privacy_commands
 from sinyal.commands import scrape as scrape_commands
 from sinyal.commands import triggers as trigger_commands
+from sinyal.commands import users as user_commands
 
 app = typer.Typer(help="Sinyal: buying signals to qualified leads.", no_args_is_help=True)
 db_app = typer.Typer(help="The lead store's schema (Alembic migrations).", no_args_is_help=True)
@@ -30,6 +31,7 @@ app.add_typer(outreach_commands.contacts_app, name="contacts")
 app.add_typer(outreach_commands.outreach_app, name="outreach")
 app.add_typer(ab_commands.app, name="ab")
 app.add_typer(kpi_commands.app, name="kpi")
+app.add_typer(user_commands.app, name="users")
 
 
 @app.command()
@@ -118,6 +120,11 @@ def web() -> None:
     from sinyal.web.app import create_app
 
     settings = settings_or_exit()
+    if settings.secret_key is None:
+        err_console.print(
+            "[yellow]warning:[/] SINYAL_SECRET_KEY is not set: logins last until this process "
+            "stops and do not work across several web processes"
+        )
     store = open_store(settings)
     try:
         # No access log: paths carry tracked tokens (capabilities such as unsubscribe links).

@@ -164,6 +164,9 @@ class Settings(BaseSettings):
     website_chat_url: str | None = Field(
         default=None, description="the website chat page tracked links open (default: web app)"
     )
+    rasa_public_url: str | None = Field(
+        default=None, description="Rasa as browsers reach it, for the chat widget's socket.io"
+    )
     telegram_bot_username: str | None = Field(
         default=None,
         pattern=r"^[A-Za-z][A-Za-z0-9_]{3,31}$",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
@@ -10,7 +11,9 @@ from matplotlib.ticker import PercentFormatter
 from sinyal.ab.stats import Analysis
 
 
-def write_chart(analysis: Analysis, path: Path, title: str, event: str) -> Path:
+def write_chart(
+    analysis: Analysis, path: Path | BinaryIO, title: str, event: str
+) -> Path | BinaryIO:
     shown = [v for v in analysis.variants if v.rate is not None]
     # A bare Figure (no pyplot): no global backend state, safe in a web server's threads.
     figure = Figure(figsize=(7, 1.4 + 0.7 * max(len(shown), 1)), dpi=120)
@@ -43,6 +46,7 @@ def write_chart(analysis: Analysis, path: Path, title: str, event: str) -> Path:
     axes.set_xlabel(f"{event} rate, 95% Wilson interval")
     axes.set_title(f"{title}\nverdict: {analysis.verdict.value}", fontsize=10)
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path)
+    if isinstance(path, Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, format="png")
     return path

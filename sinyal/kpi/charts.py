@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from matplotlib.figure import Figure
 
+#: A file path, or an open binary stream (the web app draws into memory).
+Target = Path | BinaryIO
 BLUE, GREY, GREEN = "#1f5eff", "#9aa3b1", "#1a9e5c"
 
 
-def funnel_chart(report: dict[str, Any], path: Path) -> Path:
+def funnel_chart(report: dict[str, Any], path: Target) -> Target:
     steps = report["funnel"]
     figure = Figure(figsize=(8, 4.5), dpi=110)
     axes = figure.subplots()
@@ -36,7 +38,7 @@ def funnel_chart(report: dict[str, Any], path: Path) -> Path:
     return _save(figure, path)
 
 
-def trend_chart(report: dict[str, Any], path: Path) -> Path:
+def trend_chart(report: dict[str, Any], path: Target) -> Target:
     rows = report["trend"]
     figure = Figure(figsize=(8, 4), dpi=110)
     axes = figure.subplots()
@@ -50,7 +52,7 @@ def trend_chart(report: dict[str, Any], path: Path) -> Path:
     return _save(figure, path)
 
 
-def consultants_chart(report: dict[str, Any], path: Path) -> Path:
+def consultants_chart(report: dict[str, Any], path: Target) -> Target:
     rows = report["consultants"]
     figure = Figure(figsize=(8, 1.5 + 0.6 * max(len(rows), 1)), dpi=110)
     axes = figure.subplots()
@@ -72,13 +74,14 @@ def consultants_chart(report: dict[str, Any], path: Path) -> Path:
     return _save(figure, path)
 
 
-def _save(figure: Figure, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path)
-    return path
+def _save(figure: Figure, target: Target) -> Target:
+    if isinstance(target, Path):
+        target.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(target, format="png")
+    return target
 
 
-def write_charts(report: dict[str, Any], directory: Path) -> list[Path]:
+def write_charts(report: dict[str, Any], directory: Path) -> list[Target]:
     return [
         funnel_chart(report, directory / "funnel.png"),
         trend_chart(report, directory / "trend.png"),

@@ -585,6 +585,47 @@ class KpiEvent(Base):
         return _check_enum(EventType, "kpi_event.type", value)
 
 
+class Role(enum.StrEnum):
+    """What a dashboard user may see and do."""
+
+    CONSULTANT = "consultant"  # leads: inbox, claim, status
+    MARKETING = "marketing"  # flows and A/B tests, triggers, KPIs
+    MANAGER = "manager"  # everything
+
+
+class User(Base):
+    """Someone who logs in to the web app. No role: may log in, sees nothing."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str | None] = mapped_column(String(20))
+    #: The consultant this user is, so "mine" and claims name the right person.
+    consultant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultants.id", ondelete="SET NULL")
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    @validates("role")
+    def _valid_role(self, _key: str, value: str | None) -> str | None:
+        return _check_enum(Role, "user.role", value)
+
+
+class RateLimitBucket(Base):
+    """Requests per key (e.g. login attempts per address) in a fixed window, shared by every
+    web process through the database."""
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class AppendOnlyError(RuntimeError):
     """Raised when code tries to change or delete a recorded KPI event."""
 

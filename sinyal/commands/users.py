@@ -1,0 +1,105 @@
+"""``sinyal users``: who may log in to the dashboard, and with which role."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from sinyal.commands import console, fail, open_store, settings_or_exit
+from sinyal.store.models import Consultant, User
+from sinyal.users import UserError, add_user, parse_role
+
+app = typer.Typer(help="Dashboard users and their roles.", no_args_is_help=True)
+RoleOption = Annotated[str, typer.Option(help="consultant, marketing, manager or none")]
+
+
+@app.command("add")
+def add(
+    username: str,
+    role: RoleOption,
+    consultant: Annotated[
+        str | None, typer.Option(help="the consultant (consultants.yml) this user is")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option(help="read the password from standard input (for scripts)")
+    ] = False,
+) -> None:
+    """Create a user; the password is asked for (never given on the command line)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    settings = settings_or_exit()
+    store = open_store(settings)
+    try:
+        with store.transaction() as session:
+            user = add_user(session, username, password, parse_role(role), consultant)
+            name, chosen = user.username, user.role or "no role"
+    except UserError as exc:
+        raise fail(str(exc), code=2) from None
+    finally:
+        store.close()
+    console.print(f"user {name} added ({chosen})")
+
+
+@app.command("role")
+def set_role(username: str, role: RoleOption) -> None:
+    """Change a user's role (takes effect on their next page)."""
+    settings = settings_or_exit()
+    store = open_store(settings)
+    try:
+        with store.transaction() as session:
+            user = session.scalars(select(User).where(User.username == username)).one_or_none()
+            if user is None:
+                raise UserError(f"no user {username!r}")
+            chosen = parse_role(role)
+            user.role = chosen.value if chosen else None
+    except UserError as exc:
+        raise fail(str(exc), code=2) from None
+    finally:
+        store.close()
+    console.print(f"{username}: {role}")
+
+
+@app.command("disable")
+def disable(username: str) -> None:
+    """Stop a user from logging in (their past actions stay attributed)."""
+    settings = settings_or_exit()
+    store = open_store(settings)
+    try:
+        with store.transaction() as session:
+            user = session.scalars(select(User).where(User.username == username)).one_or_none()
+            if user is None:
+                raise UserError(f"no user {username!r}")
+            user.active = False
+    except UserError as exc:
+        raise fail(str(exc), code=2) from None
+    finally:
+        store.close()
+    console.print(f"{username} disabled")
+
+
+@app.command("list")
+def list_users() -> None:
+    settings = settings_or_exit()
+    store = open_store(settings)
+    try:
+        with store.sessions() as session:
+            rows = session.execute(
+                select(User, Consultant.name)
+                .outerjoin(Consultant, Consultant.id == User.consultant_id)
+                .order_by(User.username)
+            ).all()
+    finally:
+        store.close()
+    table = Table(title="users")
+    for column in ("user", "role", "consultant", "active", "last login"):
+        table.add_column(column)
+    for user, consultant in rows:
+        last = user.last_login_at.strftime("%Y-%m-%d %H:%M") if user.last_login_at else "-"
+        table.add_row(user.username, user.role or "-", consultant or "-", str(user.active), last)
+    console.print(table)
