@@ -217,12 +217,41 @@ def setup_rasa(rasa: Environment, uv: Path) -> None:
     rasa.mark_current()
 
 
+#: Where the browser tests look for Chromium (Playwright's own browser download cannot work
+#: without internet; Debian's package can). SINYAL_CHROMIUM overrides.
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
+
+
+def find_chromium() -> str | None:
+    configured = os.environ.get("SINYAL_CHROMIUM")
+    if configured:
+        return configured if Path(configured).exists() else None
+    return next(filter(None, (shutil.which(name) for name in CHROMIUM_CANDIDATES)), None)
+
+
+def ensure_browser() -> None:
+    """Chromium for the browser tests: Debian's package, installed when we may."""
+    if find_chromium():
+        say(f"browser for the tests: {find_chromium()}")
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        say("installing Debian's chromium for the browser tests (apt-get, about 100 MB)")
+        run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"])
+        if find_chromium():
+            return
+    raise BootstrapError(
+        "the browser tests need Chromium: `sudo apt-get install chromium` (Debian/Ubuntu), "
+        "or point SINYAL_CHROMIUM at a Chromium or Chrome executable"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    del argv
     engine, rasa = engine_environment(), rasa_environment()
     try:
         setup_engine(engine)
         setup_rasa(rasa, ensure_uv(engine))
+        if argv and "--browser" in argv:
+            ensure_browser()
     except BootstrapError as exc:
         print(f"[setup] error: {exc}", file=sys.stderr)
         return 1
