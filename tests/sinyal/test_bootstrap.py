@@ -65,3 +65,17 @@ def test_both_lock_files_pin_their_key_packages() -> None:
     rasa = bootstrap.rasa_environment().lock.read_text()
     assert "\nrasa==3.6.21\n" in rasa and "sqlalchemy==1.4." in rasa
     assert "\nrasa-sdk==3.21." in engine and "\nsqlalchemy==2." in engine
+
+
+def test_chromium_is_found_on_path_or_where_configured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SINYAL_CHROMIUM", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert bootstrap.find_chromium() is None
+    browser = fake_python(tmp_path / "chromium", "156")
+    assert bootstrap.find_chromium() == str(browser)
+    monkeypatch.setenv("SINYAL_CHROMIUM", str(tmp_path / "missing"))
+    assert bootstrap.find_chromium() is None  # a configured path that is not there
+    monkeypatch.setenv("SINYAL_CHROMIUM", str(browser))
+    assert bootstrap.find_chromium() == str(browser)

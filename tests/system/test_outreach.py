@@ -64,8 +64,9 @@ def qualifying_chat(email: str) -> list[tuple[str, str]]:
     ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def smtp() -> Iterator[SmtpSink]:
+    """A fresh SMTP peer per test: the system fixture runs this module once per backend."""
     sink = SmtpSink().start()
     yield sink
     sink.stop()
