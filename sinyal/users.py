@@ -74,6 +74,13 @@ def _consultant_id(session: Session, name: str | None) -> int | None:
     return found
 
 
+def find_user(session: Session, username: str) -> User:
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None:
+        raise UserError(f"no user {username!r}")
+    return user
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
     user = session.scalars(
         select(User).where(User.username == username.strip().lower(), User.active.is_(True))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from sinyal.commands import console, fail, open_store, settings_or_exit
 from sinyal.store.models import Consultant, User
-from sinyal.users import UserError, add_user, parse_role
+from sinyal.users import UserError, add_user, find_user, parse_role
 
 app = typer.Typer(help="Dashboard users and their roles.", no_args_is_help=True)
 RoleOption = Annotated[str, typer.Option(help="consultant, marketing, manager or none")]
@@ -47,17 +47,17 @@ def add(
 
 
 @app.command("role")
-def set_role(username: str, role: RoleOption) -> None:
+def set_role(
+    username: str,
+    role: Annotated[str, typer.Argument(help="consultant, marketing, manager or none")],
+) -> None:
     """Change a user's role (takes effect on their next page)."""
     settings = settings_or_exit()
     store = open_store(settings)
     try:
         with store.transaction() as session:
-            user = session.scalars(select(User).where(User.username == username)).one_or_none()
-            if user is None:
-                raise UserError(f"no user {username!r}")
             chosen = parse_role(role)
-            user.role = chosen.value if chosen else None
+            find_user(session, username).role = chosen.value if chosen else None
     except UserError as exc:
         raise fail(str(exc), code=2) from None
     finally:
@@ -72,10 +72,7 @@ def disable(username: str) -> None:
     store = open_store(settings)
     try:
         with store.transaction() as session:
-            user = session.scalars(select(User).where(User.username == username)).one_or_none()
-            if user is None:
-                raise UserError(f"no user {username!r}")
-            user.active = False
+            find_user(session, username).active = False
     except UserError as exc:
         raise fail(str(exc), code=2) from None
     finally:
