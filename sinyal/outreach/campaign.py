@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from sinyal.flows import FlowDefinition
@@ -17,12 +16,6 @@ from sinyal.outreach.sending import (
 from sinyal.settings import Settings
 from sinyal.store import Store
 from sinyal.triggers import sync_flow
-
-
-@dataclass
-class CampaignResult:
-    planned: PlanResult
-    delivered: SendResult
 
 
 def check_reachable(settings: Settings, flow: FlowDefinition) -> None:

@@ -27,7 +27,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from sinyal.flows import FlowDefinition, Variant
@@ -69,7 +69,7 @@ class SendResult:
 Progress = Callable[[int], None]
 
 
-def _pending(session: Session, flow_id: int, limit: int | None = None) -> list[int]:
+def _pending(session: Session, flow_id: int) -> list[int]:
     now = utcnow()
     query = (
         select(OutreachMessage.id)
@@ -80,7 +80,7 @@ def _pending(session: Session, flow_id: int, limit: int | None = None) -> list[i
         )
         .order_by(OutreachMessage.id)
     )
-    return list(session.scalars(query.limit(limit) if limit else query))
+    return list(session.scalars(query))
 
 
 def count_pending(store: Store, flow_id: int) -> int:
@@ -364,15 +364,3 @@ def _write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
         handle.flush()
         os.fsync(handle.fileno())
     return path
-
-
-def sent_count(session: Session, flow_id: int) -> int:
-    return int(
-        session.scalar(
-            select(func.count()).where(
-                OutreachMessage.flow_id == flow_id,
-                OutreachMessage.status == OutreachStatus.SENT.value,
-            )
-        )
-        or 0
-    )

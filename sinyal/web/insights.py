@@ -118,7 +118,6 @@ def kpi_window(start: date | None, end: date | None) -> Window:
     )
 
 
-Day = Annotated[date | None, Query()]
 By = Annotated[str, Query(pattern=r"^(week|month)$")]
 
 
