@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import BinaryIO
-
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from sinyal.ab.stats import Analysis
+from sinyal.charts import Target, save_png
 
 
-def write_chart(
-    analysis: Analysis, path: Path | BinaryIO, title: str, event: str
-) -> Path | BinaryIO:
+def write_chart(analysis: Analysis, path: Target, title: str, event: str) -> Target:
     shown = [v for v in analysis.variants if v.rate is not None]
     # A bare Figure (no pyplot): no global backend state, safe in a web server's threads.
     figure = Figure(figsize=(7, 1.4 + 0.7 * max(len(shown), 1)), dpi=120)
@@ -46,7 +42,4 @@ def write_chart(
     axes.set_xlabel(f"{event} rate, 95% Wilson interval")
     axes.set_title(f"{title}\nverdict: {analysis.verdict.value}", fontsize=10)
     figure.tight_layout()
-    if isinstance(path, Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, format="png")
-    return path
+    return save_png(figure, path)

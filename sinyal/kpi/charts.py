@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from matplotlib.figure import Figure
 
-#: A file path, or an open binary stream (the web app draws into memory).
-Target = Path | BinaryIO
+from sinyal.charts import Target, save_png
+
 BLUE, GREY, GREEN = "#1f5eff", "#9aa3b1", "#1a9e5c"
 
 
@@ -35,7 +35,7 @@ def funnel_chart(report: dict[str, Any], path: Target) -> Target:
     axes.set_title(f"Funnel {report['window']['from']} to {report['window']['to']}")
     axes.set_xlim(0, max([*counts, 1]) * 1.35)
     figure.tight_layout()
-    return _save(figure, path)
+    return save_png(figure, path)
 
 
 def trend_chart(report: dict[str, Any], path: Target) -> Target:
@@ -49,7 +49,7 @@ def trend_chart(report: dict[str, Any], path: Target) -> Target:
     axes.legend(fontsize=8)
     axes.tick_params(axis="x", labelrotation=30, labelsize=8)
     figure.tight_layout()
-    return _save(figure, path)
+    return save_png(figure, path)
 
 
 def consultants_chart(report: dict[str, Any], path: Target) -> Target:
@@ -71,14 +71,7 @@ def consultants_chart(report: dict[str, Any], path: Target) -> Target:
     axes.set_title("Consultants (black line: target for the period)")
     axes.legend(fontsize=8, loc="lower right")
     figure.tight_layout()
-    return _save(figure, path)
-
-
-def _save(figure: Figure, target: Target) -> Target:
-    if isinstance(target, Path):
-        target.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(target, format="png")
-    return target
+    return save_png(figure, path)
 
 
 def write_charts(report: dict[str, Any], directory: Path) -> list[Target]:

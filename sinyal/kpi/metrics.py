@@ -29,9 +29,12 @@ class Window:
     def months(self) -> float:
         return (self.end - self.start).total_seconds() / 86400 / AVERAGE_MONTH_DAYS
 
-    def holds(self, frame: pd.DataFrame) -> pd.Series:
-        stamps = frame["occurred_at"]
+    def holds(self, stamps: pd.Series) -> pd.Series:
+        """Which of these timestamps fall in [start, end)."""
         return (stamps >= pd.Timestamp(self.start)) & (stamps < pd.Timestamp(self.end))
+
+    def events_in(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[self.holds(frame["occurred_at"])]
 
 
 def _of(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -44,7 +47,7 @@ def _stage(frame: pd.DataFrame, stage: str) -> pd.DataFrame:
 
 def counts(frame: pd.DataFrame, window: Window) -> dict[str, int]:
     """How many of each step happened in the window (leads and messages counted once)."""
-    inside = frame[window.holds(frame)]
+    inside = window.events_in(frame)
 
     def distinct(rows: pd.DataFrame, column: str) -> int:
         return int(rows[column].dropna().nunique())
@@ -104,7 +107,7 @@ def _first(frame: pd.DataFrame) -> pd.Series:
 def speed_to_lead(frame: pd.DataFrame, window: Window) -> dict[str, Any]:
     """Minutes from handover to the first human contact, for leads handed over in the window."""
     handed = _first(_of(frame, "handed_over"))
-    handed = handed[(handed >= pd.Timestamp(window.start)) & (handed < pd.Timestamp(window.end))]
+    handed = handed[window.holds(handed)]
     touched = frame[
         (frame["type"] == "contact_attempted")
         | ((frame["type"] == "stage_changed") & frame["stage"].isin(CONTACT_STAGES))
@@ -124,9 +127,7 @@ def speed_to_lead(frame: pd.DataFrame, window: Window) -> dict[str, Any]:
 def lead_to_client(frame: pd.DataFrame, window: Window) -> float | None:
     """Of the leads qualified in the window, the share won since."""
     qualified = _first(_of(frame, "qualified"))
-    cohort = qualified[
-        (qualified >= pd.Timestamp(window.start)) & (qualified < pd.Timestamp(window.end))
-    ].index
+    cohort = qualified[window.holds(qualified)].index
     if len(cohort) == 0:
         return None
     won = set(_of(frame, "won")["lead_id"].dropna())
@@ -135,7 +136,7 @@ def lead_to_client(frame: pd.DataFrame, window: Window) -> float | None:
 
 def outcomes(frame: pd.DataFrame, window: Window) -> dict[str, float | None]:
     """Win rate, average fee and cycle length of the deals closed in the window."""
-    inside = frame[window.holds(frame)]
+    inside = window.events_in(frame)
     won, lost = _of(inside, "won"), _of(inside, "lost")
     closed = won["lead_id"].nunique() + lost["lead_id"].nunique()
     values = pd.to_numeric(won["payload"].map(lambda p: p.get("value")), errors="coerce")
@@ -164,7 +165,7 @@ class FlowCosts:
 
 def roi(frame: pd.DataFrame, window: Window, flows: list[FlowCosts]) -> list[dict[str, Any]]:
     """Fees won against the flow's cost: messages sent times their price plus fixed spend."""
-    inside = frame[window.holds(frame)]
+    inside = window.events_in(frame)
     rows = []
     for flow in flows:
         mine = inside[inside["flow_id"] == flow.flow_id]
@@ -199,7 +200,7 @@ def consultants(
     frame: pd.DataFrame, window: Window, people: list[ConsultantTarget]
 ) -> list[dict[str, Any]]:
     """Per consultant: leads received, contacted, won, and the gap to the period's target."""
-    inside = frame[window.holds(frame)]
+    inside = window.events_in(frame)
     contacts = inside[
         (inside["type"] == "contact_attempted")
         | ((inside["type"] == "stage_changed") & (inside["stage"] == "contacted"))

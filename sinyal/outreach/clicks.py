@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 
 from sinyal.outreach.contacts import opt_out
 from sinyal.outreach.links import chat_url
+from sinyal.outreach.messages import outreach_event
 from sinyal.outreach.suppression import Reason
 from sinyal.settings import Settings
 from sinyal.store.models import (
     Contact,
     EventType,
     Flow,
-    KpiEvent,
     MessageVariant,
     OutreachMessage,
 )
@@ -47,17 +47,6 @@ def known_token(session: Session, token: str) -> bool:
     return _message(session, token) is not None
 
 
-def _event(kind: EventType, message: OutreachMessage) -> KpiEvent:
-    return KpiEvent(
-        type=kind.value,
-        actor="prospect",
-        flow_id=message.flow_id,
-        variant_id=message.variant_id,
-        trigger_id=message.trigger_id,
-        outreach_message_id=message.id,
-    )
-
-
 def record_click(session: Session, settings: Settings, token: str) -> Click | None:
     """Record the click and say where it leads; None for a token nobody issued."""
     message = _message(session, token)
@@ -70,7 +59,7 @@ def record_click(session: Session, settings: Settings, token: str) -> Click | No
     target = chat_url(
         settings, flow.definition.get("chat", "website"), token, flow.name, variant.key, language
     )
-    session.add(_event(EventType.CLICKED, message))
+    session.add(outreach_event(EventType.CLICKED, message, "prospect"))
     return Click(target, flow.name, variant.key)
 
 
@@ -87,5 +76,5 @@ def unsubscribe(session: Session, token: str) -> bool:
     if address:
         opt_out(session, address, Reason.UNSUBSCRIBED)
         message.recipient_address = message.recipient_name = None
-        session.add(_event(EventType.UNSUBSCRIBED, message))
+        session.add(outreach_event(EventType.UNSUBSCRIBED, message, "prospect"))
     return True

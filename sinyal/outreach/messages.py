@@ -9,7 +9,7 @@ from sinyal.flows import Variant
 from sinyal.outreach.links import tracked_url, unsubscribe_url
 from sinyal.outreach.templates import render
 from sinyal.settings import Settings
-from sinyal.store.models import Company, Contact, OutreachMessage, Trigger
+from sinyal.store.models import Company, Contact, EventType, KpiEvent, OutreachMessage, Trigger
 
 
 @dataclass(frozen=True)
@@ -63,4 +63,19 @@ def render_message(
         body=body,
         link=link,
         unsubscribe_link=unsubscribe,
+    )
+
+
+def outreach_event(
+    kind: EventType, message: OutreachMessage, actor: str, **payload: Any
+) -> KpiEvent:
+    """A KPI event about ``message``, carrying its attribution (ids only)."""
+    return KpiEvent(
+        type=kind.value,
+        actor=actor,
+        flow_id=message.flow_id,
+        variant_id=message.variant_id,
+        trigger_id=message.trigger_id,
+        outreach_message_id=message.id,
+        payload=payload,
     )

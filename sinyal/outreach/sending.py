@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from sinyal.flows import FlowDefinition, Variant
 from sinyal.mail import smtp_session
 from sinyal.outreach.links import new_token, tracked_url
-from sinyal.outreach.messages import RenderedMessage, render_message
+from sinyal.outreach.messages import RenderedMessage, outreach_event, render_message
 from sinyal.outreach.suppression import suppressed_because
 from sinyal.settings import Settings
 from sinyal.store import Store
@@ -42,7 +42,6 @@ from sinyal.store.models import (
     Company,
     Contact,
     EventType,
-    KpiEvent,
     MessageVariant,
     OutreachMessage,
     OutreachStatus,
@@ -129,15 +128,7 @@ def _mark_sent(session: Session, message: OutreachMessage) -> None:
         None,
     )
     session.add(
-        KpiEvent(
-            type=EventType.OUTREACH_SENT.value,
-            actor="outreach",
-            flow_id=message.flow_id,
-            variant_id=message.variant_id,
-            trigger_id=message.trigger_id,
-            outreach_message_id=message.id,
-            payload={"channel": message.channel},
-        )
+        outreach_event(EventType.OUTREACH_SENT, message, "outreach", channel=message.channel)
     )
 
 
@@ -219,18 +210,12 @@ def _send_one(
         loaded = _load(session, message_id)
         message = loaded.message
         address = loaded.contact.email if loaded.contact else message.recipient_address
-        if address is None or suppressed_because(session, address, loaded.company):
-            message.status, message.locked_until = OutreachStatus.SUPPRESSED.value, None
-            result.suppressed += 1
+        if address is None:
+            _settle(message, OutreachStatus.SUPPRESSED, result)
             return
-        variant = variants.get(loaded.variant_key)
-        if variant is None:  # removed from the flow since planning
-            message.status, message.last_error = OutreachStatus.FAILED.value, "variant removed"
-            result.failed += 1
+        rendered = _prepare(session, settings, variants, loaded, address, result)
+        if rendered is None:
             return
-        rendered = render_message(
-            settings, variant, message, loaded.company, loaded.trigger, loaded.contact
-        )
         try:
             smtp.send_message(email_message(settings, address, rendered, message.token))
         except smtplib.SMTPRecipientsRefused:
@@ -255,6 +240,40 @@ def _send_one(
         raise connection_lost  # stop this run; the rest stay pending for the next one
 
 
+def _settle(message: OutreachMessage, status: OutreachStatus, result: SendResult) -> None:
+    """A message that will not go out: suppressed, or its variant gone from the flow."""
+    message.status, message.locked_until = status.value, None
+    if status is OutreachStatus.SUPPRESSED:
+        result.suppressed += 1
+    else:
+        message.last_error = "variant removed"
+        result.failed += 1
+
+
+def _prepare(
+    session: Session,
+    settings: Settings,
+    variants: dict[str, Variant],
+    loaded: Loaded,
+    address: str | None,
+    result: SendResult,
+) -> RenderedMessage | None:
+    """The message rendered for sending, or None (and settled) if it must not go out.
+
+    The suppression list is checked here, right before delivery, whatever the channel.
+    """
+    if suppressed_because(session, address, loaded.company):
+        _settle(loaded.message, OutreachStatus.SUPPRESSED, result)
+        return None
+    variant = variants.get(loaded.variant_key)
+    if variant is None:  # removed from the flow since planning
+        _settle(loaded.message, OutreachStatus.FAILED, result)
+        return None
+    return render_message(
+        settings, variant, loaded.message, loaded.company, loaded.trigger, loaded.contact
+    )
+
+
 def export_messages(
     store: Store, settings: Settings, flow: FlowDefinition, flow_id: int, directory: Path
 ) -> SendResult:
@@ -271,19 +290,9 @@ def export_messages(
         for message_id in ids:
             loaded = _load(session, message_id)
             address = loaded.contact.email if loaded.contact else None
-            if suppressed_because(session, address, loaded.company):
-                loaded.message.status = OutreachStatus.SUPPRESSED.value
-                loaded.message.locked_until = None
-                result.suppressed += 1
+            rendered = _prepare(session, settings, variants, loaded, address, result)
+            if rendered is None:
                 continue
-            rendered = render_message(
-                settings,
-                variants[loaded.variant_key],
-                loaded.message,
-                loaded.company,
-                loaded.trigger,
-                loaded.contact,
-            )
             row = _export_row(flow, loaded.company, loaded.contact, rendered)
             rows.setdefault(loaded.variant_key, []).append(row)
             messages.append(loaded.message)

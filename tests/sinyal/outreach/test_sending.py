@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sinyal.flows import FlowDefinition
 from sinyal.outreach.campaign import deliver, plan_flow
@@ -165,3 +165,22 @@ def test_ads_export_is_the_company_list_with_a_link_per_variant(
             select(KpiEvent).where(KpiEvent.type == EventType.OUTREACH_SENT.value)
         ).all()
         assert len(sent_events) == 6
+
+
+def test_a_variant_removed_after_planning_fails_its_messages_not_the_run(
+    store: Store, outreach_settings: Settings, tmp_path: Path
+) -> None:
+    flow = make_flow(channel="telegram", chat="telegram")
+    seed_companies(store, flow, 8)
+    flow_id, planned = plan_flow(store, flow)
+    trimmed = make_flow(channel="telegram", chat="telegram", variants=[flow.variants[0]])
+    result = deliver(store, outreach_settings, trimmed, flow_id, tmp_path)
+    with store.transaction() as session:
+        statuses = dict(
+            session.execute(
+                select(OutreachMessage.status, func.count()).group_by(OutreachMessage.status)
+            ).all()
+        )
+    assert result.sent == statuses.get("sent", 0) and result.failed == statuses.get("failed", 0)
+    assert result.sent + result.failed == planned.created == 8
+    assert result.failed > 0  # the removed variant's share of eight recipients
