@@ -28,6 +28,22 @@ class ActionAskHiringRoles(Action):
         return []
 
 
+class ActionAskPersonName(Action):
+    """Name and a way to reach them in one question; only the name when they gave a number."""
+
+    def name(self) -> str:
+        return "action_ask_person_name"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        known = tracker.get_slot("email") or tracker.get_slot("phone")
+        dispatcher.utter_message(
+            response="utter_ask_person_name_only" if known else "utter_ask_person_name"
+        )
+        return []
+
+
 class ActionAskFeeModel(Action):
     """Quote the consultancy's own fee figures (settings), not numbers baked into the bot."""
 

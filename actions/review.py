@@ -1,8 +1,9 @@
-"""The summary the prospect confirms, and corrections in their own words.
+"""The summary shown with the saved lead, and corrections in the prospect's own words.
 
 A correction names a field ("change the phone") or carries the new value ("actually my email is
 ana@acme.de"); either way the form runs again, which asks for whatever is now empty and then
-leads back to the summary. Values go through the same normalisers as the form's answers.
+saves the lead again (the same lead: one per conversation). Values go through the same
+normalisers as the form's answers.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import CONTACT_SLOTS, language_of, save_or_keep, save_pending
+from actions.answers import CONTACT_SLOTS, language_of
 from actions.qualification_form import Invalid, normalise
 
 LABELS = {
@@ -42,6 +43,10 @@ VALUES = {
            "no": "tidak keduanya", True: "ya", False: "tidak", "days": "hari"},
 }  # fmt: skip
 HEADINGS = {"en": "Here is what I have noted:", "id": "Berikut yang saya catat:"}
+FOOTERS = {
+    "en": 'If anything is wrong, just tell me, e.g. "actually we need 3".',
+    "id": 'Jika ada yang salah, tulis saja, misalnya "sebenarnya kami butuh 3".',
+}
 
 #: Words that name a field, in both languages, for "change the phone" / "ganti nomor".
 FIELD_WORDS = {
@@ -63,6 +68,7 @@ ENTITY_FIELDS = {
     "phone": "phone",
     "person_name": "person_name",
     "role": "hiring_roles",
+    "count": "positions",
     "duration": "open_days",
     "company": "company",
     "urgency": "urgency",
@@ -83,27 +89,8 @@ def summary(tracker: Tracker, language: str) -> str:
         elif name in {"urgency", "fee_model", "decision_maker"}:
             value = values.get(value, value)
         lines.append(f"- {labels[name]}: {value}")
+    lines.append(FOOTERS[language])
     return "\n".join(lines)
-
-
-class ActionReviewAnswers(Action):
-    """After the form: the summary to confirm, or a polite end when consent was refused."""
-
-    def name(self) -> str:
-        return "action_review_answers"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        if tracker.get_slot("consent") is False:
-            refused = "utter_human_without_contact" if tracker.get_slot("human_requested") else None
-            dispatcher.utter_message(response=refused or "utter_consent_refused")
-            # Without consent the lead keeps what the company needs, nothing about the person.
-            return await save_or_keep(tracker)
-        events = await save_pending(tracker)
-        dispatcher.utter_message(text=summary(tracker, language_of(tracker)))
-        dispatcher.utter_message(response="utter_ask_confirm")
-        return events
 
 
 def field_to_correct(tracker: Tracker) -> tuple[str | None, Any]:

@@ -12,7 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from actions.answers import draft_from, handover_for, language_of, rules_for
+from actions.answers import draft_from, handover_for, language_of, rules_for, save_or_keep
+from actions.review import summary
 from actions.store import in_transaction, settings
 from sinyal.handover import HandoverResult, hand_over
 from sinyal.leads import SavedLead, save_lead
@@ -41,12 +42,20 @@ async def save_and_hand_over(
 
 
 class ActionSubmitLead(Action):
+    """The form is complete: save the lead (and hand it over), then say who calls and show what
+    was noted, so a wrong answer can be corrected in the prospect's words."""
+
     def name(self) -> str:
         return "action_submit_lead"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if tracker.get_slot("consent") is False:
+            refused = "utter_human_without_contact" if tracker.get_slot("human_requested") else None
+            dispatcher.utter_message(response=refused or "utter_consent_refused")
+            # Without consent the lead keeps what the company needs, nothing about the person.
+            return await save_or_keep(tracker)
         reason = "human_requested" if tracker.get_slot("human_requested") else None
         try:
             saved, handover = await save_and_hand_over(tracker, reason)
@@ -55,6 +64,7 @@ class ActionSubmitLead(Action):
             dispatcher.utter_message(response="utter_store_failed")
             return [SlotSet("lead_pending", True)]
         self._close(dispatcher, tracker, saved, handover)
+        dispatcher.utter_message(text=summary(tracker, language_of(tracker)))
         return [SlotSet("lead_pending", False)]
 
     @staticmethod
@@ -65,18 +75,15 @@ class ActionSubmitLead(Action):
         handover: HandoverResult | None,
     ) -> None:
         values = {
-            name: tracker.get_slot(name) or "-"
-            for name in ("person_name", "phone", "email", "contact_time")
+            "person_name": tracker.get_slot("person_name") or "",
+            "reach": tracker.get_slot("phone") or tracker.get_slot("email") or "-",
         }
         status = saved.assessment.status
         if handover is not None:
-            consultant = handover.consultant_name if handover else None
+            consultant = handover.consultant_name
             response = "utter_closing_qualified" if consultant else "utter_closing_qualified_team"
             dispatcher.utter_message(
-                response=response,
-                consultant=consultant,
-                hours=settings().callback_hours,
-                **values,
+                response=response, consultant=consultant, hours=settings().callback_hours, **values
             )
         else:
             dispatcher.utter_message(response=f"utter_closing_{status.value}", **values)

@@ -35,10 +35,9 @@ PROJECT = Path(__file__).resolve().parent.parent
 SINYAL = PROJECT / ".venv" / "bin" / "sinyal"
 
 QUALIFICATION = [
-    "hello", "yes", "yes", "two", "about 5 months", '/inform{"urgency":"asap"}',
-    "job ads on StepStone and one agency", "/affirm", "how much do you charge?",
-    '/inform{"fee_model":"success"}', "around 300 employees", "Hamburg", "yes, I agree",
-    "Anna Schmidt", "anna.schmidt@nordwind.de", "040 1234567", "weekday mornings", "/affirm",
+    "hello", "how much do you charge?", "yes", "two", "ideally they start in January",
+    "/affirm", "yes, I agree", "Anna Schmidt", "anna.schmidt@nordwind.de",
+    "actually my email is anna@nordwind.de", "thanks",
 ]  # fmt: skip
 CONTEXT = {"company": "Nordwind Logistik GmbH", "role": "Senior Java Developer", "language": "en"}
 MOODBOT = ["hello", "I am sad", "no", "bye"] * 5  # as many turns, the example bot's own stories
@@ -155,7 +154,7 @@ def measure_sinyal(tmp: Path, conversations: int, extra_env: dict[str, str]) -> 
     ready = [f"http://127.0.0.1:{actions_port}/health", f"{rasa}/status"]
     with serving([str(SINYAL), "run"], env, tmp, ready):
         url = f"{rasa}/webhooks/rest/webhook"
-        return asyncio.run(load(url, QUALIFICATION, CONTEXT, conversations, "will call you"))
+        return asyncio.run(load(url, QUALIFICATION, CONTEXT, conversations, "will get in touch"))
 
 
 def measure_moodbot(tmp: Path, conversations: int) -> dict:

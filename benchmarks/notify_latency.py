@@ -63,13 +63,17 @@ def submit_request(number: int) -> dict[str, Any]:
         "tracker": {
             "sender_id": sender,
             "slots": slots,
-            "latest_message": {"text": "/affirm", "intent": {"name": "affirm"}, "entities": []},
+            "latest_message": {
+                "text": "Anna, 040 1234567",
+                "intent": {"name": "inform"},
+                "entities": [],
+            },
             "latest_event_time": time.time(),
             "events": [],
             "paused": False,
             "followup_action": None,
             "active_loop": {},
-            "latest_action_name": "action_review_answers",
+            "latest_action_name": "qualification_form",
         },
     }
 

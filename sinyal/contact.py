@@ -7,6 +7,7 @@ consultants' dialers and the handover's duplicate checks see one spelling per nu
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -42,6 +43,7 @@ FREEMAIL_DOMAINS = frozenset(
 )
 
 FreemailPolicy = Literal["accept", "flag", "reject"]
+MIN_PHONE_DIGITS = 7
 
 
 class ContactError(ValueError):
@@ -82,15 +84,64 @@ def check_email(text: str, policy: FreemailPolicy = "flag") -> CheckedEmail:
     return CheckedEmail(address=address, freemail=freemail)
 
 
+def find_phone(text: str, region: str) -> tuple[str, str] | None:
+    """(E.164, as typed) of the first number in ``text``: a valid one, else a possible one.
+
+    "Possible" (the right length for the country) admits numbers phonenumbers' tables do not
+    know, e.g. "0151 2345678" typed by a prospect: the consultant tries what they gave rather
+    than the bot refusing it.
+    """
+    for leniency in (phonenumbers.Leniency.VALID, phonenumbers.Leniency.POSSIBLE):
+        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency):
+            if _long_enough(match.number):
+                e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+                return e164, match.raw_string
+    return None
+
+
+def _long_enough(number: phonenumbers.PhoneNumber) -> bool:
+    """Seven digits or more: shorter "possible" numbers are extensions and service codes."""
+    return len(str(number.national_number)) >= MIN_PHONE_DIGITS
+
+
 def check_phone(text: str, region: str) -> str:
-    """E.164 for the first valid number in ``text``; numbers without +code use ``region``."""
-    for match in phonenumbers.PhoneNumberMatcher(text, region):
-        if phonenumbers.is_valid_number(match.number):
-            return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+    """E.164 for the first number in ``text``; numbers without +code use ``region``."""
+    found = find_phone(text, region)
+    if found:
+        return found[0]
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
         raise ContactError("phone", str(exc)) from None
-    if not phonenumbers.is_valid_number(number):
-        raise ContactError("phone", f"not a valid number for region {region}")
+    if not (phonenumbers.is_possible_number(number) and _long_enough(number)):
+        raise ContactError("phone", f"not a possible number for region {region}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_CONTACT_WORDS = re.compile(
+    r"\b(my|name|is|it's|its|i'm|i am|this is|email|e-mail|mail|phone|number|mobile|tel|hp|wa|"
+    r"whatsapp|call me|reach me|on|at|nama|saya|nomor|no|telepon|telp|dan|and|or|atau|ya)\b"
+    r"[\s:.,;-]*",
+    re.I,
+)
+
+
+def read_contact(text: str, region: str) -> dict[str, str | None]:
+    """The email as typed, the phone (E.164) and what is left once both are taken out.
+
+    "Anna Schmidt, 0151 2345678" answers "your name, and a phone or email?" in one go; the rest
+    ("Anna Schmidt") is the name candidate. The caller checks each like a typed answer.
+    """
+    rest = text
+    email = find_email(text)
+    if email:
+        rest = rest.replace(email, " ")
+    phone = None
+    found = find_phone(rest, region)
+    if found:
+        phone, typed = found
+        rest = rest.replace(typed, " ")
+    if email or phone:
+        rest = _CONTACT_WORDS.sub(" ", rest)
+    rest = " ".join(rest.replace(",", " ").split()).strip(" .,;:-")
+    return {"email": email, "phone": phone, "rest": rest}

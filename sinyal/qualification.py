@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sinyal.dates import days_since, days_until
 from sinyal.store.models import LeadStatus
 
 #: The structured answers a lead carries (``leads.answers``), in the order the bot asks.
@@ -30,6 +32,9 @@ ANSWER_FIELDS = (
     "company_size",
     "company_location",
 )
+#: What a lead needs unless its flow says otherwise (``qualification.required``); consent, a
+#: name and one of email/phone are always asked for after these.
+DEFAULT_REQUIRED = ("company", "hiring_roles", "positions", "urgency", "decision_maker")
 
 NUMBER_WORDS = {
     # English
@@ -54,7 +59,7 @@ _NUMBER = r"\d+(?:[.,]\d+)?"
 _WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _QUANTITY = re.compile(rf"(?<![\w.])({_NUMBER}|{_WORD})(?:\s*-\s*({_NUMBER}))?(?![\w.])", re.I)
 _DURATION = re.compile(
-    rf"(?:({_NUMBER})|\b({_WORD}))\s*-?\s*(?:a\s+)?({'|'.join(UNIT_DAYS)})\b", re.I
+    rf"(?:({_NUMBER})\+?|\b({_WORD}))\s*-?\s*(?:a\s+|of\s+)?({'|'.join(UNIT_DAYS)})\b", re.I
 )
 _THOUSANDS = re.compile(r"(?<=\d)[.,](?=\d{3}\b)")
 
@@ -86,8 +91,8 @@ def parse_count(text: str) -> int | None:
     return None
 
 
-def parse_duration_days(text: str) -> int | None:
-    """How long a role has been open: "4 months", "half a year", "sebulan", "3 minggu"."""
+def parse_duration_days(text: str, today: date | None = None) -> int | None:
+    """How long a role has been open: "4 months", "half a year", "sebulan", "since March"."""
     lowered = text.lower()
     if re.search(r"\bse(hari|minggu|pekan|bulan|tahun)\b", lowered):  # sebulan = one month
         lowered = re.sub(r"\bse(hari|minggu|pekan|bulan|tahun)\b", r"1 \1", lowered)
@@ -95,7 +100,7 @@ def parse_duration_days(text: str) -> int | None:
         return 182
     match = _DURATION.search(lowered)
     if match is None:
-        return None
+        return days_since(lowered, today)
     amount = _number(match.group(1) or match.group(2))
     if amount is None or amount <= 0:
         return None
@@ -105,28 +110,37 @@ def parse_duration_days(text: str) -> int | None:
 Urgency = Literal["asap", "soon", "later"]
 
 _NOT_URGENT = re.compile(
-    r"\b(not urgent|no rush|no hurry|later|next year|eventually|tidak (terlalu )?(mendesak|"
-    r"buru|urgent)|nggak buru|santai|tahun depan|nanti)", re.I
+    r"\b(not urgent|no rush|no hurry|not in a (big )?hurry|later|eventually|whenever|"
+    r"(tidak|tak|nggak|ngga|gak|ga|enggak) (terlalu |begitu )?(mendesak|buru|urgent)|santai|nanti)",
+    re.I
 )  # fmt: skip
 _ASAP = re.compile(
-    r"\b(asap|as soon as possible|immediately|urgent(ly)?|right away|now|yesterday|"
-    r"this month|secepatnya|segera|mendesak|sekarang|bulan ini|urgent sekali)\b", re.I
+    r"\b(asap|a\.s\.a\.p|as soon as (possible|posible|possbile|poss|we can|you can)|immediately|"
+    r"as (fast|quick|quickly) as (possible|we can)|urgent(ly)?|right away|now|yesterday|"
+    r"secepetnya|scepatnya|secepat-cepatnya|sesegera mungkin|cepetan|"
+    r"secepatnya|secepat mungkin|segera|mendesak|sekarang|urgent sekali)\b", re.I
 )  # fmt: skip
-_SOON = re.compile(
-    r"\b(soon|next month|few weeks|coming months|within|bulan depan|dalam|beberapa minggu)\b",
-    re.I,
-)
+_SOON = re.compile(r"\b(soon|few weeks|coming months|within|dalam|beberapa minggu)\b", re.I)
 
 
-def parse_urgency(text: str) -> Urgency | None:
-    """When the hire should start, as a bucket: asap (within a month), soon (3 months), later."""
+def bucket_urgency(days: int) -> Urgency:
+    """Start within a month: asap; within three months: soon; later than that: later."""
+    return "asap" if days <= 31 else "soon" if days <= 92 else "later"
+
+
+def parse_urgency(text: str, today: date | None = None) -> Urgency | None:
+    """When the hire should start, as a bucket: "asap", "in 2 months", "in January", "by Q1",
+    "bulan depan". A number with a unit ("dalam 2 bulan ini") wins over the calendar words
+    around it."""
     if _NOT_URGENT.search(text):
         return "later"
-    days = parse_duration_days(text)
-    if days is not None:
-        return "asap" if days <= 31 else "soon" if days <= 92 else "later"
     if _ASAP.search(text):
         return "asap"
+    days = None if days_since(text, today) else parse_duration_days(text, today)
+    if days is None:
+        days = days_until(text, today)
+    if days is not None:
+        return bucket_urgency(days)
     if _SOON.search(text):
         return "soon"
     return None
@@ -230,13 +244,15 @@ class ScoreRule(BaseModel):
 
 def _default_rules() -> list[ScoreRule]:
     return [
-        ScoreRule(answer="urgency", equals="asap", points=25),
-        ScoreRule(answer="urgency", equals="soon", points=15),
+        # The fee model is not asked by default (the consultant discusses it): an urgent need
+        # and a decider qualify on their own.
+        ScoreRule(answer="urgency", equals="asap", points=30),
+        ScoreRule(answer="urgency", equals="soon", points=20),
         ScoreRule(answer="positions", at_least=1, points=10),
         ScoreRule(answer="positions", at_least=3, points=10),
         ScoreRule(answer="open_days", at_least=60, points=10),
-        ScoreRule(answer="decision_maker", equals=True, points=20),
-        ScoreRule(answer="fee_model", one_of=["success", "retainer", "either"], points=20),
+        ScoreRule(answer="decision_maker", equals=True, points=25),
+        ScoreRule(answer="fee_model", one_of=["success", "retainer", "either"], points=10),
     ]
 
 
@@ -246,6 +262,9 @@ class QualificationRules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     rules: list[ScoreRule] = Field(default_factory=_default_rules)
+    required: list[Literal[("company", *ANSWER_FIELDS)]] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: list(DEFAULT_REQUIRED)
+    )
     qualified_at: int = 60
     nurture_at: int = 25
     disqualify_when: list[ScoreRule] = Field(

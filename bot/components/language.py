@@ -22,7 +22,10 @@ INDONESIAN = frozenset(
     harus apa apakah berapa bagaimana kapan dimana mengapa kenapa siapa sedang masih juga
     saja lagi sangat tolong mohon terima kasih halo selamat pagi siang sore malam baik ya
     iya oke sih dong kok deh nih tuh kak pak bu bapak ibu orang bulan minggu tahun hari
-    karyawan perusahaan lowongan posisi biaya kerja
+    karyawan perusahaan lowongan posisi biaya kerja tanya nanya soal jasa rekrutmen butuh
+    cari nyari mencari lagi banget bgt aja dong yg dgn utk kalau kalo gimana tolong makasih
+    assalamualaikum waalaikumsalam kami punya usaha mulai segera secepatnya kemarin besok
+    sekarang nanti cuma hanya tapi tetapi jadi karena sama bikin buat kantor gaji
     """.split()  # noqa: SIM905 - a word list reads best as words
 )
 ENGLISH = frozenset(
@@ -31,7 +34,8 @@ ENGLISH = frozenset(
     this that these those is are was were be been have has had do does did not no yes can
     could would should will want need what which who when where why how please thanks
     thank hello hi good morning afternoon evening months weeks years days our company
-    people employees hiring role roles fee fees
+    people employees hiring role roles fee fees just about our there here some any much many
+    also but so because into over after before start looking help find
     """.split()  # noqa: SIM905 - a word list reads best as words
 )
 # "can we speak English?", "pakai bahasa Indonesia saja", "I don't speak Indonesian".
@@ -118,5 +122,7 @@ else:
                     "confidence_entity": 1.0,
                     "extractor": "LanguageDetector",
                 }
+                if requested_language(text):  # asked for by name: not an answer to anything
+                    entity["requested"] = True  # not a role: the slot mapping takes any value
                 message.set(ENTITIES, [*message.get(ENTITIES, []), entity], add_to_output=True)
             return messages

@@ -61,6 +61,7 @@ def report(
     from sinyal.kpi.events import KpiFilterError
     from sinyal.kpi.metrics import Window
     from sinyal.kpi.report import KpiQuery, kpi_report
+    from sinyal.privacy import tracker_url
 
     today = datetime.now(UTC).date()
     first = _day(start, "--from") or today.replace(day=1)
@@ -77,7 +78,8 @@ def report(
     store = open_store(settings)
     try:
         with store.sessions() as session:
-            result = kpi_report(session, KpiQuery(window, by.value, flow, consultant))
+            query = KpiQuery(window, by.value, flow, consultant)
+            result = kpi_report(session, query, tracker_url(settings))
     except KpiFilterError as exc:
         raise fail(str(exc), code=2) from None
     finally:

@@ -7,9 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from sinyal.kpi import metrics
+from sinyal.kpi.conversations import conversation_metrics
 from sinyal.kpi.events import load_events
 from sinyal.kpi.metrics import ConsultantTarget, FlowCosts, Window
 from sinyal.store.models import Consultant, Flow
@@ -49,10 +51,12 @@ def _targets(session: Session, only: str | None) -> list[ConsultantTarget]:
     return [ConsultantTarget(c.id, c.name, c.monthly_target) for c in session.scalars(query)]
 
 
-def kpi_report(session: Session, query: KpiQuery) -> dict[str, Any]:
+def kpi_report(session: Session, query: KpiQuery, tracker: URL | None = None) -> dict[str, Any]:
+    """Every KPI of the window; with ``tracker`` (Rasa's tracker store) also how chats went."""
     frame = load_events(session, query.flow, query.consultant)
     window = query.window
     step_counts = metrics.counts(frame, window)
+    chats = conversation_metrics(session, tracker, window, query.flow) if tracker else []
     return {
         "window": {"from": _iso(window.start), "to": _iso(window.end)},
         "filters": {"flow": query.flow, "consultant": query.consultant},
@@ -64,6 +68,7 @@ def kpi_report(session: Session, query: KpiQuery) -> dict[str, Any]:
         "roi": metrics.roi(frame, window, _flow_costs(session, query.flow)),
         "consultants": metrics.consultants(frame, window, _targets(session, query.consultant)),
         "trend": metrics.trend(frame, window, query.by),
+        "conversations": chats,
     }
 
 

@@ -38,6 +38,9 @@ def sections(report: dict[str, Any]) -> dict[str, pd.DataFrame]:
         "roi": pd.DataFrame(report["roi"]),
         "consultants": pd.DataFrame(report["consultants"]),
         "trend": trend,
+        "conversations": pd.DataFrame(
+            [{k: v for k, v in row.items() if k != "stopped_at"} for row in report["conversations"]]
+        ),
     }
 
 

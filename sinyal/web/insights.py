@@ -20,6 +20,7 @@ from sinyal.flows import FlowError, find_flow, load_flows
 from sinyal.kpi.charts import consultants_chart, funnel_chart, trend_chart
 from sinyal.kpi.metrics import Window
 from sinyal.kpi.report import KpiQuery, kpi_report
+from sinyal.privacy import tracker_url
 from sinyal.store.models import Company, Flow, Role, Trigger, TriggerStatus
 from sinyal.web.auth import CurrentUser, require
 from sinyal.web.context import TEMPLATES, WebContext, web_context
@@ -132,7 +133,7 @@ def kpi(
 ) -> HTMLResponse:
     window = kpi_window(start, end)
     with web.store.sessions() as session:
-        report = kpi_report(session, KpiQuery(window, by))
+        report = kpi_report(session, KpiQuery(window, by), tracker_url(web.settings))
     last_day = (window.end - timedelta(days=1)).date().isoformat()
     query = f"from={report['window']['from']}&to={last_day}&by={by}"
     return TEMPLATES.TemplateResponse(

@@ -26,6 +26,12 @@ def actions_db(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
     reset_action_store()
 
 
+ASKED = [
+    {"event": "action", "name": "qualification_form"},
+    {"event": "action", "name": "action_listen"},
+]
+
+
 def make_tracker(
     sender: str = "web-1",
     slots: dict[str, Any] | None = None,
@@ -33,12 +39,15 @@ def make_tracker(
     intent: str = "inform",
     entities: list[dict[str, Any]] | None = None,
     active_loop: str | None = None,
+    events: list[dict[str, Any]] | None = None,
 ) -> Tracker:
+    """A tracker as the action server receives it; ``events`` default to the form's question
+    and the prospect's message (``text``) after it, as when the form validates an answer."""
     return Tracker(
         sender_id=sender,
         slots=dict(slots or {}),
         latest_message={"text": text, "intent": {"name": intent}, "entities": entities or []},
-        events=[],
+        events=[*ASKED, {"event": "user", "text": text}] if events is None else events,
         paused=False,
         followup_action=None,
         active_loop={"name": active_loop} if active_loop else {},

@@ -43,7 +43,8 @@ def test_qualified_lead_is_saved_handed_over_and_told_who_calls(actions_db: None
     events, messages = run(ActionSubmitLead(), slots={**ANSWERS, **CONTACT})
     assert slot_events(events) == {"lead_pending": False}
     assert messages[0]["response"] == "utter_closing_qualified"
-    assert messages[0]["consultant"] == "Markus Brandt" and messages[0]["phone"] == "+49401234567"
+    assert messages[0]["consultant"] == "Markus Brandt" and messages[0]["reach"] == "+49401234567"
+    assert "- Roles: warehouse managers" in messages[1]["text"]  # the summary, to correct
     with action_store.store().transaction() as s:
         lead = s.scalars(select(Lead)).one()
         assert (lead.status, lead.email) == ("qualified", "anna@nordwind.de")
@@ -54,6 +55,7 @@ def test_nurture_lead_gets_no_handover(actions_db: None) -> None:
     answers = {**ANSWERS, "urgency": "later", "decision_maker": False, "positions": 1}
     _, messages = run(ActionSubmitLead(), slots={**answers, **CONTACT})
     assert messages[0]["response"] == "utter_closing_nurture"
+    assert messages[0]["reach"] == "+49401234567"
     with action_store.store().transaction() as s:
         assert s.scalars(select(Handover)).all() == []
 

@@ -1,6 +1,6 @@
 import pytest
 
-from sinyal.contact import ContactError, check_email, check_phone, find_email
+from sinyal.contact import ContactError, check_email, check_phone, find_email, read_contact
 
 
 def test_email_is_found_in_a_sentence_and_normalised() -> None:
@@ -38,6 +38,28 @@ def test_freemail_is_flagged_or_refused_by_policy() -> None:
 )
 def test_phone_numbers_are_stored_as_e164(text: str, region: str, e164: str) -> None:
     assert check_phone(text, region) == e164
+
+
+def test_a_possible_number_is_taken_as_typed() -> None:
+    # Not in phonenumbers' tables as valid, but the right length: the consultant tries it.
+    assert check_phone("0151 2345678", "DE") == "+491512345678"
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        (
+            "Anna Schmidt, 0151 23456789",
+            {"email": None, "phone": "+4915123456789", "rest": "Anna Schmidt"},
+        ),
+        ("budi@kopi.co.id - Budi", {"email": "budi@kopi.co.id", "phone": None, "rest": "Budi"}),
+        ("Tom Becker", {"email": None, "phone": None, "rest": "Tom Becker"}),
+    ],
+)
+def test_contact_details_are_taken_out_of_an_answer(
+    text: str, found: dict[str, str | None]
+) -> None:
+    assert read_contact(text, "DE") == found
 
 
 @pytest.mark.parametrize("text", ["12345", "call me maybe", "+49 1"])

@@ -27,7 +27,8 @@ def test_count(text: str, count: int | None) -> None:
 @pytest.mark.parametrize(
     ("text", "days"),
     [("4 months", 120), ("half a year", 182), ("sebulan", 30), ("3 minggu", 21),
-     ("about 120 days", 120), ("sudah 6 bulan", 180), ("for a year now", 365), ("4", None)],
+     ("about 120 days", 120), ("sudah 6 bulan", 180), ("for a year now", 365), ("4", None),
+     ("about four months now", 120), ("a couple of months", 60), ("4+ months", 120)],
 )  # fmt: skip
 def test_duration(text: str, days: int | None) -> None:
     assert parse_duration_days(text) == days
@@ -36,8 +37,9 @@ def test_duration(text: str, days: int | None) -> None:
 @pytest.mark.parametrize(
     ("text", "urgency"),
     [("asap", "asap"), ("not urgent", "later"), ("in 2 months", "soon"), ("segera", "asap"),
-     ("bulan depan", "soon"), ("next year", "later"), ("tidak buru-buru", "later"),
-     ("within 2 weeks", "asap"), ("hmm", None)],
+     ("bulan depan", "asap"), ("next year", "later"),
+     ("secepatnya, bulan depan kalau bisa", "asap"), ("no rush", "later"),
+     ("tidak buru-buru", "later"), ("within 2 weeks", "asap"), ("hmm", None)],
 )  # fmt: skip
 def test_urgency(text: str, urgency: str | None) -> None:
     assert parse_urgency(text) == urgency
@@ -70,18 +72,26 @@ def test_company_size(text: str, size: int | None) -> None:
     assert parse_company_size(text) == size
 
 
-def test_default_rules_qualify_an_urgent_decider_open_to_fees() -> None:
-    answers = {"urgency": "asap", "positions": 3, "decision_maker": True, "fee_model": "success"}
+def test_default_rules_qualify_an_urgent_decider_without_the_fee_question() -> None:
+    answers = {"urgency": "asap", "positions": 1, "decision_maker": True}
     result = assess(answers, QualificationRules())
-    assert (result.score, result.status) == (85, LeadStatus.QUALIFIED)
-    assert "urgency = asap: +25" in result.reasons
+    assert (result.score, result.status) == (65, LeadStatus.QUALIFIED)
+    assert "urgency = asap: +30" in result.reasons
+    with_fees = assess({**answers, "positions": 3, "fee_model": "success"}, QualificationRules())
+    assert with_fees.score == 85
+
+
+def test_the_default_required_answers_leave_the_rest_to_the_consultant() -> None:
+    assert QualificationRules().required == [
+        "company", "hiring_roles", "positions", "urgency", "decision_maker"
+    ]  # fmt: skip
+    with pytest.raises(ValidationError):
+        QualificationRules(required=["salary"])
 
 
 def test_nurture_below_the_qualified_threshold_and_disqualify_rules_win() -> None:
     rules = QualificationRules()
-    assert assess({"urgency": "later", "positions": 1, "fee_model": "either"}, rules).status is (
-        LeadStatus.NURTURE
-    )
+    assert assess({"urgency": "soon", "positions": 1}, rules).status is LeadStatus.NURTURE
     blocked = {"urgency": "asap", "positions": 9, "decision_maker": True, "fee_model": "no"}
     assert assess(blocked, rules).status is LeadStatus.DISQUALIFIED
     assert assess({}, rules).status is LeadStatus.DISQUALIFIED

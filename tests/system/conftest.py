@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -69,6 +70,18 @@ def say(system: RunningSystem, sender: str, message: str, **metadata: object) ->
     return [m.get("text", "") for m in response.json()]
 
 
+def tracker(system: RunningSystem, sender: str) -> dict[str, Any]:
+    """The conversation as Rasa holds it, through its HTTP API (token required)."""
+    assert system.settings.rasa_token is not None
+    response = requests.get(
+        f"{system.settings.rasa_url}/conversations/{sender}/tracker",
+        params={"token": system.settings.rasa_token.get_secret_value()},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return dict(response.json())
+
+
 def start_system(tmp: Path, extra_env: dict[str, str]) -> RunningSystem:
     web_port = free_port()
     env = isolated_env(
@@ -80,6 +93,7 @@ def start_system(tmp: Path, extra_env: dict[str, str]) -> RunningSystem:
         SINYAL_PUBLIC_URL=f"http://127.0.0.1:{web_port}",
         SINYAL_SCRAPE_REQUESTS_PER_SECOND="20",
         SINYAL_CANDIDATE_PAGE_URL="https://consultancy.example/candidates",
+        SINYAL_RASA_TOKEN=f"test-{uuid.uuid4().hex}",  # Rasa's HTTP API answers only with it
     )
     env.update(extra_env)
     settings = Settings(
@@ -91,6 +105,7 @@ def start_system(tmp: Path, extra_env: dict[str, str]) -> RunningSystem:
         public_url=env["SINYAL_PUBLIC_URL"],
         database_url=env.get("DATABASE_URL", ""),
         redis_url=env.get("SINYAL_REDIS_URL"),
+        rasa_token=env["SINYAL_RASA_TOKEN"],
     )
     process = subprocess.Popen(
         [str(SINYAL), "run", "--no-train"],

@@ -45,22 +45,12 @@ def qualifying_chat(email: str) -> list[tuple[str, str]]:
     """An English prospect who qualifies; checks only replies that name no company."""
     return [
         ("hello", ""),
-        ("yes", ""),
-        ("yes", "How many people do you need to hire"),
-        ("two", "How long have these positions been open?"),
-        ("about 5 months", "How urgent is it?"),
-        ('/inform{"urgency":"asap"}', "What have you tried so far"),
-        ("job ads and one agency", "Are you the person who decides"),
-        ("/affirm", "success fee"),
-        ('/inform{"fee_model":"success"}', "how many employees"),
-        ("around 300 employees", "Where is the company"),
-        ("Hamburg", "Do you agree that we store them"),
-        ("yes, I agree", "What is your full name?"),
-        ("Anna Schmidt", "business email"),
-        (email, "phone number"),
-        ("040 1234567", "best time to call"),
-        ("weekday mornings", "Is all of this correct?"),
-        ("/affirm", "will call you"),
+        ("yes", "How many people do you need to hire as"),  # the link named company and role
+        ("two", "How urgent is it?"),
+        ('/inform{"urgency":"asap"}', "Are you the person who decides"),
+        ("/affirm", "Do you agree that we store them"),
+        ("yes, I agree", "What is your name, and a phone number or email"),
+        (f"Anna Schmidt, {email}", "will get in touch at"),
     ]
 
 

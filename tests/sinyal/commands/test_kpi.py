@@ -58,7 +58,7 @@ def test_xlsx_has_a_sheet_per_section_and_charts_are_pngs(cli: CliRunner, tmp_pa
     )
     assert done.exit_code == 0, done.output
     sheets = pd.read_excel(target, sheet_name=None)
-    assert set(sheets) == {"summary", "funnel", "roi", "consultants", "trend"}
+    assert set(sheets) == {"summary", "funnel", "roi", "consultants", "trend", "conversations"}
     assert list(sheets["consultants"]["consultant"]) == ["Anna", "Budi"]
     for name in ("funnel", "trend", "consultants"):
         assert (charts / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
