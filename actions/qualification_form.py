@@ -175,15 +175,21 @@ def normalise(slot: str, value: Any, language: str | None = None) -> Any:
     return NORMALISERS[slot](value)
 
 
-#: Intents with rules of their own during the form (data/rules.yml); unsure exits never get
-#: here as such: components.guard.ExitGuard has given them another intent.
-INTERRUPTIONS = frozenset(
-    {
-        "ask_fees", "ask_process", "ask_guarantee", "ask_time_to_hire", "ask_industries",
-        "bot_challenge", "request_human", "not_interested", "delete_my_data", "change_answer",
-        "job_seeker", "greet", "goodbye", "thank", "switch_language", "out_of_scope",
-    }
-)  # fmt: skip
+#: Intents whose rules must answer during the form (data/rules.yml): a person, leaving, a sure
+#: exit (components.guard.ExitGuard has already given unsure ones another intent).
+RULE_INTENTS = frozenset(
+    {"request_human", "goodbye", "bot_challenge", "not_interested", "delete_my_data", "job_seeker"}
+)
+#: FAQ intents count only for a message that asks something: "job ads and one agency" taken
+#: for "how does your process work?" is an answer, not a question.
+FAQ_INTENTS = frozenset(
+    {"ask_fees", "ask_process", "ask_guarantee", "ask_time_to_hire", "ask_industries"}
+)
+_QUESTION = re.compile(
+    r"\?\s*$|^\W*(how|what|when|which|who|why|do|does|can|could|is|are|will|would|berapa|apa|"
+    r"apakah|bagaimana|gimana|kapan|kenapa|mengapa|siapa|bisa|ada)\b",
+    re.I,
+)
 #: Bot actions after which a message answers "are you sure?" rather than the open question.
 EXIT_CHECKS = ("utter_check_delete", "utter_check_job_seeker", "utter_check_not_interested")
 #: Actions that may run between a prospect's message and the form reading it as an answer.
@@ -235,9 +241,11 @@ def language_requested(tracker: Tracker) -> bool:
 
 
 def interrupted(tracker: Tracker) -> bool:
-    """The message is one the rules answer (an FAQ, "talk to a person", a sure exit): the form
-    must reject it so Rasa hands it to those rules, then asks its question again."""
-    return (tracker.latest_message.get("intent") or {}).get("name") in INTERRUPTIONS
+    """The message is one the rules answer (an FAQ question, "talk to a person", a sure exit):
+    the form must reject it so Rasa hands it to those rules, then asks its question again."""
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    text = tracker.latest_message.get("text") or ""
+    return intent in RULE_INTENTS or (intent in FAQ_INTENTS and bool(_QUESTION.search(text)))
 
 
 def answer_text(tracker: Tracker) -> str | None:

@@ -305,3 +305,11 @@ def test_a_button_that_takes_up_the_offer_still_confirms_the_links_role(actions_
     slots = {"role": "Pflegefachkraft (m/w/d)", "days_open": 182.0}
     found = extraction(text="/affirm", intent="affirm", slots=slots)
     assert found == {"hiring_roles": "Pflegefachkraft (m/w/d)", "open_days": 182}
+
+
+def test_an_answer_taken_for_an_faq_is_still_an_answer(actions_db: None) -> None:
+    slots = {"requested_slot": "company"}
+    said = "Kessler Bau, we build houses"
+    assert extraction(text=said, intent="ask_process", slots=slots) == {"company": said}
+    asked = "how does your process work?"
+    assert extraction(text=asked, intent="ask_process", slots=slots) == {}

@@ -254,7 +254,7 @@ def check_end_state(store: Store, system: RunningSystem, script: Script, chat: C
 #: them; these floors are what the current model and conversation logic reach (README, "The
 #: bot"), a few chats below the measurement so that date-relative answers ("in January") do not
 #: flip the verdict. Raise them as the bot improves; a drop below is a regression.
-COMPLETION_FLOOR = {"dev": 33, "heldout": 27}  # measured 2026-11-26: 36 and 30
+COMPLETION_FLOOR = {"dev": 30, "heldout": 25}  # measured 2026-11-26: 33 and 28
 
 
 @pytest.fixture(scope="module")
