@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from actions.store import in_transaction
+from actions.store import in_transaction, settings
 from sinyal.privacy import erase_lead_store, request_erasure
 
 logger = logging.getLogger(__name__)
@@ -24,12 +24,11 @@ class ActionDeleteMyData(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        sender = tracker.sender_id
-        email = tracker.get_slot("email")
+        sender = tracker.sender_id  # issued by Sinyal's gateways: only the chat's owner has it
 
         def erase(session: Session) -> None:
             request_erasure(session, sender)
-            erase_lead_store(session, sender, [email] if email else [])
+            erase_lead_store(session, sender, settings())  # never by a typed address
 
         try:
             await in_transaction(erase)

@@ -17,6 +17,7 @@ from actions.review import summary
 from actions.store import in_transaction, settings
 from sinyal.handover import HandoverResult, hand_over
 from sinyal.leads import SavedLead, save_lead
+from sinyal.senders import ORIGIN
 from sinyal.store.models import LeadStatus
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ async def save_and_hand_over(
 ) -> tuple[SavedLead, HandoverResult | None]:
     """One transaction: the lead, and its handover when ``reason`` is given or it qualified."""
     draft = draft_from(tracker)
+    origin = origin_of_message(tracker)
     rules = rules_for(draft.context.flow)
     routes = handover_for(draft.context.flow)
     config = settings()
@@ -36,9 +38,18 @@ async def save_and_hand_over(
         why = reason or ("qualified" if saved.assessment.status is LeadStatus.QUALIFIED else None)
         if not why:
             return saved, None
-        return saved, hand_over(session, saved.lead_id, why, draft.language, config, routes)
+        return saved, hand_over(
+            session, saved.lead_id, why, draft.language, config, routes, origin=origin
+        )
 
     return await in_transaction(work)
+
+
+def origin_of_message(tracker: Tracker) -> str | None:
+    """Where the latest message came from, as the gateway keyed it (sinyal/senders.py)."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    origin = metadata.get("origin") if isinstance(metadata, dict) else None
+    return origin if isinstance(origin, str) and ORIGIN.match(origin) else None
 
 
 class ActionSubmitLead(Action):

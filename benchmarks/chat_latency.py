@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -82,9 +83,14 @@ async def converse(
 
 
 async def load(
-    url: str, turns: list[str], metadata: dict[str, str], conversations: int, last: str
+    url: str,
+    turns: list[str],
+    metadata: dict[str, str],
+    conversations: int,
+    last: str,
+    headers: dict[str, str] | None = None,
 ) -> dict:
-    async with httpx.AsyncClient(timeout=120) as client:
+    async with httpx.AsyncClient(timeout=120, headers=headers) as client:
         await converse(client, url, turns, metadata, last)  # warm-up, not measured
         started = time.perf_counter()
         results = await asyncio.gather(
@@ -139,6 +145,9 @@ def serving(argv: list[str], env: dict[str, str], cwd: Path, ready: list[str]) -
             os.killpg(process.pid, signal.SIGKILL)
 
 
+TOKEN = secrets.token_urlsafe(24)
+
+
 def measure_sinyal(tmp: Path, conversations: int, extra_env: dict[str, str]) -> dict:
     port, actions_port = free_port(), free_port()
     env = sinyal_env(
@@ -148,13 +157,17 @@ def measure_sinyal(tmp: Path, conversations: int, extra_env: dict[str, str]) -> 
         SINYAL_DEMO_SITE="false",
         SINYAL_SCRAPE_ON_START="false",
         SINYAL_LOG_LEVEL="WARNING",
+        SINYAL_RASA_TOKEN=TOKEN,
         **extra_env,
     )
     rasa = f"http://127.0.0.1:{port}"
     ready = [f"http://127.0.0.1:{actions_port}/health", f"{rasa}/status"]
     with serving([str(SINYAL), "run"], env, tmp, ready):
         url = f"{rasa}/webhooks/rest/webhook"
-        return asyncio.run(load(url, QUALIFICATION, CONTEXT, conversations, "will get in touch"))
+        headers = {"Authorization": f"Bearer {TOKEN}"}  # Sinyal's REST channel requires it
+        return asyncio.run(
+            load(url, QUALIFICATION, CONTEXT, conversations, "will get in touch", headers)
+        )
 
 
 def measure_moodbot(tmp: Path, conversations: int) -> dict:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
+import secrets
 import statistics
 import sys
 import tempfile
@@ -78,11 +79,15 @@ def submit_request(number: int) -> dict[str, Any]:
     }
 
 
+TOKEN = secrets.token_urlsafe(24)
+HEADERS = {"Authorization": f"Bearer {TOKEN}"}  # the action server refuses calls without it
+
+
 def qualify(url: str, leads: int) -> None:
     """Every lead through the action server, 8 at a time."""
 
     def one(number: int) -> None:
-        response = httpx.post(url, json=submit_request(number), timeout=60)
+        response = httpx.post(url, json=submit_request(number), headers=HEADERS, timeout=60)
         response.raise_for_status()
         messages = response.json()["responses"]
         if not messages or messages[0].get("response") != "utter_closing_qualified":
@@ -166,9 +171,10 @@ def main() -> None:
             TELEGRAM_BOT_TOKEN=api.token,
             SINYAL_TELEGRAM_API_URL=api.base_url,
             PYTHONWARNINGS="ignore",
+            SINYAL_ACTIONS_TOKEN=TOKEN,
         )
         python = str(PROJECT / ".venv/bin/python")
-        action_server = [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+        action_server = [python, "-m", "sinyal.runtime.action_server", "--port", str(port)]
         dispatcher = [python, "-m", "sinyal.cli", "dispatch"]
         health = f"http://127.0.0.1:{port}/health"
         with serving(action_server, env, PROJECT, [health]), serving(dispatcher, env, PROJECT, []):

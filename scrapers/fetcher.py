@@ -8,6 +8,14 @@
 * conditional requests: the ETag / Last-Modified of each page are kept in a ``ValidatorCache``
   (the store's ``http_cache`` table in production), so an unchanged page costs a 304.
 * an identifying User-Agent with a contact URL, and a cap on pages per run.
+* a cap on each response body (``max_bytes``, counted after gzip/deflate decoding): the body is
+  streamed and abandoned at the cap, so neither a huge page nor a small compressed bomb fills
+  the memory. Over the cap is ``ResponseTooLarge``, an error of that one page.
+* redirects followed one hop at a time, each hop a request of its own: checked against the
+  robots.txt of its host, rate limited and counted like any page.
+* sources reach public addresses only: a start URL or a redirect that leads to a loopback,
+  private, link-local or otherwise non-public address is ``AddressNotAllowed`` unless the
+  source is marked local (``get(..., local=True)``; see ``address_guard``).
 * bodies decoded with the declared charset, else the page's own ``<meta charset>``, else a guess.
 * local files (vendor exports, mirrored feeds) through ``get_file``, with their modification
   time and size as the validator, so an unchanged file is not parsed again either. Only a
@@ -25,13 +33,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from bs4.dammit import UnicodeDammit
 from protego import Protego
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
+
+from scrapers.address_guard import AddressCheck, AddressRefused, GuardedAdapter, is_public_address
+
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+CHUNK_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -43,6 +56,8 @@ class FetchPolicy:
     backoff_factor: float = 0.5
     max_retry_after: float = 60.0
     max_pages: int = 1000
+    max_bytes: int = 10 * 1024 * 1024  # per response body, decoded
+    max_redirects: int = 10
 
 
 class FetchError(Exception):
@@ -60,6 +75,15 @@ class RobotsDisallowed(FetchError):
 
 class PageCapReached(FetchError):
     pass
+
+
+class ResponseTooLarge(FetchError):
+    """The body passed ``max_bytes``; reading stopped there. Only this page is lost."""
+
+
+class AddressNotAllowed(FetchError):
+    """The URL, or a redirect from it, leads to a non-public address and the source is not
+    marked local."""
 
 
 @dataclass(frozen=True)
@@ -167,9 +191,9 @@ class Fetcher:
         self,
         policy: FetchPolicy | None = None,
         cache: ValidatorCache | None = None,
-        session: requests.Session | None = None,
         *,
         defer_validators: bool = False,
+        address_allowed: AddressCheck = is_public_address,
     ) -> None:
         self.policy = policy or FetchPolicy()
         self.cache: ValidatorCache = cache if cache is not None else MemoryValidatorCache()
@@ -181,9 +205,15 @@ class Fetcher:
         self.stats = FetchStats()
         self._robots: dict[str, Protego | None] = {}
         self._throttle = HostThrottle()
-        self.session = session or self._make_session()
+        # Separate sessions, so a connection opened for a local source is never reused for
+        # another; ``address_allowed`` says which addresses count as public (tests stand a
+        # loopback address in for a public one).
+        self._sessions = {
+            False: self._make_session(GuardedAdapter(address_allowed, max_retries=self._retry())),
+            True: self._make_session(HTTPAdapter(max_retries=self._retry())),
+        }
 
-    def _make_session(self) -> requests.Session:
+    def _retry(self) -> BoundedRetry:
         retry = BoundedRetry(
             total=self.policy.retries,
             connect=self.policy.retries,
@@ -196,8 +226,10 @@ class Fetcher:
             raise_on_status=False,
         )
         retry.max_retry_after = self.policy.max_retry_after
+        return retry
+
+    def _make_session(self, adapter: HTTPAdapter) -> requests.Session:
         session = requests.Session()
-        adapter = HTTPAdapter(max_retries=retry)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.headers["User-Agent"] = self.policy.user_agent
@@ -209,12 +241,11 @@ class Fetcher:
         *,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        local: bool = False,
     ) -> Page:
+        """The page at ``url``, after redirects. ``local`` (the source's ``local: true``) lets
+        it and its redirects reach loopback and private addresses."""
         full_url = requests.Request("GET", url, params=params).prepare().url or url
-        robots = self._robots_for(full_url)
-        if robots is not None and not robots.can_fetch(full_url, self.policy.user_agent):
-            self.stats.skipped_by_robots += 1
-            raise RobotsDisallowed(full_url, "disallowed by robots.txt")
         request_headers = dict(headers or {})
         cached = self.cache.get(full_url)
         if cached is not None:
@@ -222,16 +253,17 @@ class Fetcher:
                 request_headers["If-None-Match"] = cached.etag
             if cached.last_modified:
                 request_headers["If-Modified-Since"] = cached.last_modified
-        response = self._request(full_url, request_headers, robots)
-        self.stats.pages += 1
+        with self._follow(full_url, request_headers, local) as response:
+            self.stats.pages += 1
+            if response.status_code >= 400:
+                raise FetchError(full_url, f"HTTP {response.status_code}")
+            # Read even a 304's empty body: a response read to its end frees the connection
+            # for the next request, one closed unread costs a new connection.
+            content = self._read_body(response, full_url)
         if response.status_code == 304 and cached is not None:
             self.stats.not_modified += 1
             return Page(full_url, 304, cached.content, cached.content_type, not_modified=True)
-        if response.status_code >= 400:
-            raise FetchError(full_url, f"HTTP {response.status_code}")
-        page = Page(
-            full_url, response.status_code, response.content, response.headers.get("Content-Type")
-        )
+        page = Page(full_url, response.status_code, content, response.headers.get("Content-Type"))
         etag, modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
         if etag or modified:
             self._remember(full_url, CachedPage(etag, modified, page.content, page.content_type))
@@ -271,8 +303,46 @@ class Fetcher:
                 self.cache.put(url, entry)
         self._pending.clear()
 
+    def _follow(
+        self, url: str, headers: dict[str, str], local: bool, *, obey_robots: bool = True
+    ) -> requests.Response:
+        """The response at the end of ``url``'s redirects, its body not yet read.
+
+        requests would follow redirects inside one call, past robots.txt and the address
+        check; here each hop is a request of its own. An error on a later hop is reported
+        against ``url``, the page the source asked for, and names the hop.
+        """
+        hop = url
+        for _ in range(self.policy.max_redirects + 1):
+            try:
+                response = self._hop(hop, headers, local, obey_robots)
+            except FetchError as exc:
+                if hop == url:
+                    raise
+                raise type(exc)(url, f"redirected to {hop}: {exc.reason}") from None
+            location = response.headers.get("Location")
+            if response.status_code not in REDIRECTS or not location:
+                return response
+            response.close()
+            hop = urljoin(hop, location)
+        raise FetchError(url, f"more than {self.policy.max_redirects} redirects")
+
+    def _hop(
+        self, url: str, headers: dict[str, str], local: bool, obey_robots: bool
+    ) -> requests.Response:
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise FetchError(url, "only http and https URLs are fetched")
+        try:
+            robots = self._robots_for(url, local) if obey_robots else None
+        except AddressNotAllowed as exc:  # refused on the way to robots.txt: name the page
+            raise AddressNotAllowed(url, exc.reason) from None
+        if robots is not None and not robots.can_fetch(url, self.policy.user_agent):
+            self.stats.skipped_by_robots += 1
+            raise RobotsDisallowed(url, "disallowed by robots.txt")
+        return self._request(url, headers, robots, local)
+
     def _request(
-        self, url: str, headers: dict[str, str], robots: Protego | None
+        self, url: str, headers: dict[str, str], robots: Protego | None, local: bool
     ) -> requests.Response:
         if self.stats.requests >= self.policy.max_pages:
             raise PageCapReached(url, f"page cap of {self.policy.max_pages} per run reached")
@@ -283,31 +353,69 @@ class Fetcher:
             interval = max(interval, robots.crawl_delay(self.policy.user_agent) or 0)
         self._throttle.wait(host, interval)
         try:
-            return self.session.get(url, headers=headers, timeout=self.policy.timeout)
+            return self._sessions[local].get(
+                url,
+                headers=headers,
+                timeout=self.policy.timeout,
+                allow_redirects=False,
+                stream=True,  # the body is read by _read_body, up to the cap
+            )
+        except AddressRefused as exc:
+            raise AddressNotAllowed(url, str(exc)) from None
         except requests.exceptions.RetryError as exc:
             raise FetchError(url, f"gave up after {self.policy.retries} retries ({exc})") from None
         except requests.RequestException as exc:
             raise FetchError(url, f"{type(exc).__name__}: {_short(exc)}") from None
 
-    def _robots_for(self, url: str) -> Protego | None:
+    def _read_body(self, response: requests.Response, url: str) -> bytes:
+        """The body, decoded, read in chunks and abandoned once past ``max_bytes``.
+
+        Counting happens after gzip/deflate decoding, and urllib3 (>= 2.6) inflates at most
+        one chunk ahead of what is read, so a megabyte of compressed zeros is stopped at the
+        cap instead of growing to a gigabyte in memory first. (Brotli is only decoded when a
+        brotli package is installed, and urllib3 bounds it the same way.)
+        """
+        body = bytearray()
+        try:
+            for chunk in response.iter_content(CHUNK_BYTES):
+                body += chunk
+                if len(body) > self.policy.max_bytes:
+                    size = _size(self.policy.max_bytes)
+                    raise ResponseTooLarge(url, f"response larger than {size}, cut off")
+        except requests.RequestException as exc:
+            raise FetchError(url, f"{type(exc).__name__}: {_short(exc)}") from None
+        return bytes(body)
+
+    def _robots_for(self, url: str, local: bool) -> Protego | None:
         """Parsed robots.txt per origin, fetched once; a missing one allows everything."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin not in self._robots:
-            self._robots[origin] = None
-            try:
-                response = self._request(f"{origin}/robots.txt", {}, None)
-            except PageCapReached:
-                raise
-            except FetchError:
-                return None  # unreachable robots.txt: the page fetch itself will report the host
-            if response.status_code == 200:
-                self._robots[origin] = Protego.parse(
-                    decode(response.content, response.headers.get("Content-Type"))
-                )
-            elif response.status_code in (401, 403):
-                self._robots[origin] = Protego.parse("User-agent: *\nDisallow: /")
+            self._robots[origin] = self._fetch_robots(origin, local)
         return self._robots[origin]
+
+    def _fetch_robots(self, origin: str, local: bool) -> Protego | None:
+        robots_url = f"{origin}/robots.txt"
+        try:
+            with self._follow(robots_url, {}, local, obey_robots=False) as response:
+                body = self._read_body(response, robots_url)  # read, the connection is reused
+        except (PageCapReached, AddressNotAllowed):
+            raise  # not cached: a local source may still fetch this origin's robots.txt
+        except FetchError:
+            return None  # unreachable robots.txt: the page fetch itself will report the host
+        if response.status_code in (401, 403):
+            return Protego.parse("User-agent: *\nDisallow: /")
+        if response.status_code != 200:
+            return None
+        return Protego.parse(decode(body, response.headers.get("Content-Type")))
+
+
+def _size(count: int) -> str:
+    """A byte count as people write it: ``10 MB``, ``512 KB``, else in bytes."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if count % factor == 0:
+            return f"{count // factor} {unit}"
+    return f"{count} bytes"
 
 
 def _short(exc: Exception) -> str:

@@ -74,8 +74,9 @@ def train(
 def doctor() -> None:
     """Check both runtimes, the database, the model and the ports; say what is wrong."""
     from sinyal.doctor import Status, diagnose
+    from sinyal.runtime.run_secrets import stored_run_secrets
 
-    settings = settings_or_exit()
+    settings = stored_run_secrets(settings_or_exit())
     findings = diagnose(settings)
     table = Table(title="sinyal doctor")
     table.add_column("check")
@@ -97,8 +98,9 @@ def telegram() -> None:
     import logging
 
     from sinyal import telegram_bridge
+    from sinyal.runtime.run_secrets import stored_run_secrets
 
-    settings = settings_or_exit()
+    settings = stored_run_secrets(settings_or_exit())
     if settings.telegram_bot_token is None:
         err_console.print("[red]error:[/] TELEGRAM_BOT_TOKEN is not set")
         raise typer.Exit(2)
@@ -117,9 +119,10 @@ def web() -> None:
     import uvicorn
 
     from sinyal.commands import open_store
-    from sinyal.web.app import create_app
+    from sinyal.runtime.run_secrets import stored_run_secrets
+    from sinyal.web.app import create_asgi
 
-    settings = settings_or_exit()
+    settings = stored_run_secrets(settings_or_exit())
     if settings.secret_key is None:
         err_console.print(
             "[yellow]warning:[/] SINYAL_SECRET_KEY is not set: logins last until this process "
@@ -129,7 +132,7 @@ def web() -> None:
     try:
         # No access log: paths carry tracked tokens (capabilities such as unsubscribe links).
         uvicorn.run(
-            create_app(settings, store),
+            create_asgi(settings, store),
             host=settings.host,
             port=settings.web_port,
             access_log=False,

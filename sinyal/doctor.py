@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
+import socket
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -140,8 +143,52 @@ CHECKS: list[Callable[[Settings], Finding]] = [
 ]
 
 
+#: Calls that must be refused without a token: (service, method, path).
+GUARDED_CALLS = (
+    ("rasa", "GET", "/conversations/sinyal-doctor/tracker"),
+    ("rasa", "POST", "/webhooks/rest/webhook"),
+    ("actions", "POST", "/webhook"),
+)
+
+
+def outside_addresses() -> set[str]:
+    """This machine's non-loopback IPv4 addresses (the hostname's and the default route's)."""
+    found: set[str] = set()
+    with contextlib.suppress(OSError):
+        found |= {str(info[4][0]) for info in socket.getaddrinfo(socket.gethostname(), None)}
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe, contextlib.suppress(OSError):
+        probe.connect(("192.0.2.1", 9))  # TEST-NET address: nothing is sent over UDP
+        found.add(probe.getsockname()[0])
+    return {a for a in found if ":" not in a and not ipaddress.ip_address(a).is_loopback}
+
+
+def _refused_without_token(method: str, url: str) -> bool:
+    try:
+        response = requests.request(method, url, json={}, timeout=3)
+    except requests.RequestException:
+        return True  # not answering there is as good as refusing
+    return response.status_code in (401, 403)
+
+
+def check_exposure(settings: Settings, addresses: set[str] | None = None) -> Finding:
+    """Only the web app may face the network; Rasa and the action server must demand tokens."""
+    ports = {"rasa": settings.rasa_port, "actions": settings.actions_port}
+    exposed = []
+    for address in sorted(outside_addresses() if addresses is None else addresses):
+        for service, method, path in GUARDED_CALLS:
+            port = ports[service]
+            if port_is_free(port, address):
+                continue
+            if not _refused_without_token(method, f"http://{address}:{port}{path}"):
+                exposed.append(f"{service} {method} {path} on {address}:{port}")
+    if exposed:
+        return Finding("exposure", Status.FAIL, "answers without a token: " + "; ".join(exposed))
+    return Finding("exposure", Status.OK, "Rasa and the action server refuse calls without token")
+
+
 def diagnose(settings: Settings) -> list[Finding]:
     findings = [check(settings) for check in CHECKS]
+    findings.append(check_exposure(settings))
     findings.append(
         check_port(
             "rasa server",

@@ -2,6 +2,13 @@
 
 One row per lead with its answers flattened into columns. Contact details are only there for
 leads that consented (the store holds them for no one else) and are empty once erased.
+
+Every text comes from prospects, so no cell may become a formula on a consultant's machine
+(OWASP "CSV injection": ``=HYPERLINK(...)`` as a company name). Text starting with a formula
+character gets Excel's own text marker: a leading ``'`` in CSV (the one way a CSV can say
+"text"; spreadsheets hide it, plain-text readers see it), the quote-prefix flag in xlsx, whose
+text cells are stored as strings so the value reads as typed (a phone ``+49 151 ...`` stays
+exactly that). Numbers (score, positions, won value) are written as numbers: never formulas.
 """
 
 from __future__ import annotations
@@ -10,6 +17,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,6 +26,9 @@ from sinyal.qualification import ANSWER_FIELDS
 from sinyal.store.models import Consultant, Handover, Lead
 
 Format = Literal["csv", "xlsx"]
+#: A cell starting with one of these is read as a formula by Excel, LibreOffice and Google
+#: Sheets (OWASP's list: tab and carriage return too, which some of them skip first).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def lead_rows(session: Session) -> list[dict[str, Any]]:
@@ -62,9 +74,38 @@ def export_leads(session: Session, fmt: Format, output: Path | None) -> str | No
     if fmt == "xlsx":
         if output is None:
             raise ValueError("xlsx needs --output FILE")
-        frame.to_excel(output, index=False, sheet_name="leads")
+        _write_xlsx(frame, output)
         return None
+    frame = frame.map(csv_text)
     if output is None:
         return str(frame.to_csv(index=False))
     frame.to_csv(output, index=False)
     return None
+
+
+def csv_text(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula, prefixed with ``'``; anything else as is."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _write_xlsx(frame: pd.DataFrame, output: Path) -> None:
+    # Control characters other than tab and line breaks cannot be stored in xlsx at all
+    # (openpyxl refuses the whole file); a prospect may still have typed one.
+    frame = frame.map(lambda v: ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v)
+    with pd.ExcelWriter(output, engine="openpyxl") as writer:
+        frame.to_excel(writer, index=False, sheet_name="leads")
+        _text_stays_text(writer.sheets["leads"])
+
+
+def _text_stays_text(sheet: Worksheet) -> None:
+    """openpyxl stores a string starting with ``=`` as a formula (and ``#N/A`` as an error):
+    make every text cell a string again, and quote-prefixed where it looks like a formula, as
+    Excel does for text typed with a leading ``'``, so that editing the cell keeps it text."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+                if cell.value.startswith(FORMULA_TRIGGERS):
+                    cell.quotePrefix = True

@@ -1,8 +1,10 @@
 """Leads: what a qualification chat produced, saved idempotently and attributed to its outreach.
 
-One conversation is one lead, and the same email at the same company is one lead too, so a
-resumed chat, a repeated "yes, that's right" or a second chat from the same person updates the
-row instead of adding one. Personal data is written only with consent; without it the lead keeps
+One conversation is one lead, so a resumed chat or a repeated "yes, that's right" updates the
+row instead of adding one. A chat never takes over another chat's lead: anyone can type
+anybody's email, so the same email at the same company from a different conversation makes a
+new lead flagged ``possible_duplicate`` and linked (``duplicate_of:<id>``) for the consultant.
+Personal data is written only with consent; without it the lead keeps
 the business answers and nothing that identifies a person.
 """
 
@@ -30,6 +32,8 @@ from sinyal.store.models import (
     OutreachMessage,
     utcnow,
 )
+
+DUPLICATE_FLAG = "possible_duplicate"
 
 
 @dataclass(frozen=True)
@@ -104,17 +108,25 @@ def _attribute(session: Session, lead: Lead, conversation: Conversation, draft: 
                 ).one_or_none()
 
 
-def _find_lead(
-    session: Session, conversation: Conversation, email: str | None, company_id: int | None
-) -> Lead | None:
-    lead = session.scalars(
+def _find_lead(session: Session, conversation: Conversation) -> Lead | None:
+    return session.scalars(
         select(Lead).where(Lead.conversation_id == conversation.id).with_for_update()
     ).one_or_none()
-    if lead is None and email and company_id is not None:
-        lead = session.scalars(
-            select(Lead).where(Lead.email == email, Lead.company_id == company_id).with_for_update()
-        ).one_or_none()
-    return lead
+
+
+def _duplicate_flags(
+    session: Session, lead: Lead, email: str | None, company_id: int | None
+) -> list[str]:
+    """Flags linking this lead to an older one of another chat with the same email and company."""
+    if not email or company_id is None:
+        return []
+    other = session.scalars(
+        select(Lead.id)
+        .where(Lead.email == email, Lead.company_id == company_id, Lead.id != lead.id)
+        .order_by(Lead.id)
+        .limit(1)
+    ).first()
+    return [] if other is None else [DUPLICATE_FLAG, f"duplicate_of:{other}"]
 
 
 def _write_contact(lead: Lead, draft: LeadDraft) -> None:
@@ -138,7 +150,7 @@ def save_lead(session: Session, draft: LeadDraft, rules: QualificationRules) -> 
     company_name = draft.answers.get("company") or draft.context.company
     company_id = company_id_for(session, company_name)
     email = draft.contact.email if draft.consent else None
-    lead = _find_lead(session, conversation, email, company_id)
+    lead = _find_lead(session, conversation)
     created = lead is None
     if lead is None:
         lead = Lead(conversation_id=conversation.id, answers={}, flags=[])
@@ -150,6 +162,10 @@ def save_lead(session: Session, draft: LeadDraft, rules: QualificationRules) -> 
     lead.company_id = company_id or lead.company_id
     _attribute(session, lead, conversation, draft)
     _write_contact(lead, draft)
+    session.flush()
+    duplicate = _duplicate_flags(session, lead, email, lead.company_id)
+    if duplicate:
+        lead.flags = sorted(set(lead.flags or []) | set(duplicate))
     assessment = assess(lead.answers, rules)
     lead.score, lead.status = float(assessment.score), assessment.status.value
     conversation.outcome = assessment.status.value

@@ -17,12 +17,14 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import create_engine, inspect, or_, select, text, update
+from sqlalchemy import create_engine, inspect, select, text, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 
+from sinyal.notify.outbox import ERASED_KIND, enqueue
 from sinyal.outreach.contacts import opt_out
 from sinyal.outreach.suppression import Reason
+from sinyal.qualification import FREE_TEXT_ANSWERS
 from sinyal.runtime.rasa import tracker_store_config
 from sinyal.settings import Settings
 from sinyal.store import Store
@@ -55,11 +57,14 @@ def request_erasure(session: Session, sender_id: str) -> ErasureRequest:
     return request
 
 
-def erase_lead_store(session: Session, sender_id: str, emails: Collection[str] = ()) -> int:
-    """Null every personal-data column reachable from the sender's conversation.
+def erase_lead_store(session: Session, sender_id: str, settings: Settings) -> int:
+    """Erase what this conversation holds: its leads' personal data and free-text answers.
 
-    ``emails`` (what the chat knows of the prospect's address) also reaches a lead that an
-    earlier chat of the same person created: the same email at the same company is one lead.
+    Only this conversation's own leads, never "every lead with this email": an address typed
+    into a chat proves nothing (anyone can type anybody's), and Sinyal sends no confirmation
+    mail that could verify it. Addresses this conversation gave with consent, and the one its
+    outreach was written to, are put on the suppression list. A person who chatted twice
+    erases each chat from that chat, or asks the consultancy.
     """
     conversation = session.scalars(
         select(Conversation).where(Conversation.sender_id == sender_id)
@@ -69,11 +74,8 @@ def erase_lead_store(session: Session, sender_id: str, emails: Collection[str] =
     marked = pii_columns()
     for column in marked.get(Conversation.__tablename__, []):
         setattr(conversation, column, None)
-    owned = Lead.conversation_id == conversation.id
-    leads = session.scalars(
-        select(Lead).where(or_(owned, Lead.email.in_(list(emails))) if emails else owned)
-    ).all()
-    addresses = set(emails) | {lead.email for lead in leads if lead.email}
+    leads = session.scalars(select(Lead).where(Lead.conversation_id == conversation.id)).all()
+    addresses = {lead.email for lead in leads if lead.email and lead.consent_given}
     if conversation.outreach_message_id is not None:
         outreach = session.get(OutreachMessage, conversation.outreach_message_id)
         if outreach is not None and outreach.recipient_address:
@@ -81,10 +83,7 @@ def erase_lead_store(session: Session, sender_id: str, emails: Collection[str] =
     for address in addresses:
         forget_address(session, address)
     for lead in leads:
-        for column in marked.get(Lead.__tablename__, []):
-            setattr(lead, column, None)
-        lead.erased_at = utcnow()
-        session.add(KpiEvent(type=EventType.DATA_ERASED.value, actor="prospect", lead_id=lead.id))
+        _erase_lead(session, lead, marked.get(Lead.__tablename__, []), settings)
     if conversation.outreach_message_id is not None:
         cleared = dict.fromkeys(marked.get(OutreachMessage.__tablename__, []))
         session.execute(
@@ -93,6 +92,19 @@ def erase_lead_store(session: Session, sender_id: str, emails: Collection[str] =
             .values(cleared)
         )
     return len(leads)
+
+
+def _erase_lead(session: Session, lead: Lead, columns: Collection[str], settings: Settings) -> None:
+    """Null the personal columns, blank free-text answers, tell the CRM (once per lead)."""
+    first_time = lead.erased_at is None
+    for column in columns:
+        setattr(lead, column, None)
+    answers = dict(lead.answers or {})
+    lead.answers = {k: ("" if k in FREE_TEXT_ANSWERS else v) for k, v in answers.items()}
+    lead.erased_at = utcnow()
+    if first_time:
+        session.add(KpiEvent(type=EventType.DATA_ERASED.value, actor="prospect", lead_id=lead.id))
+        enqueue(session, lead, None, settings, kind=ERASED_KIND)
 
 
 def forget_address(session: Session, address: str) -> None:
@@ -116,7 +128,7 @@ def erase_tracker(settings: Settings, sender_id: str) -> int:
     url = tracker_url(settings)
     if url is None:
         return 0
-    engine = create_engine(url)
+    engine = create_engine(url, hide_parameters=True)
     try:
         if not inspect(engine).has_table("events"):
             return 0
@@ -148,7 +160,7 @@ def sweep(settings: Settings, store: Store, now: datetime | None = None) -> Swee
             .with_for_update(skip_locked=True)
         ).all()
         for request in pending:
-            erase_lead_store(session, request.sender_id)
+            erase_lead_store(session, request.sender_id, settings)
             result.tracker_rows += erase_tracker(settings, request.sender_id)
             request.passes += 1
             request.last_pass_at = now

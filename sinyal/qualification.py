@@ -32,6 +32,8 @@ ANSWER_FIELDS = (
     "company_size",
     "company_location",
 )
+#: Answers in the prospect's own words: blanked when the prospect's data is erased.
+FREE_TEXT_ANSWERS = frozenset({"hiring_roles", "tried_before", "company_location"})
 #: What a lead needs unless its flow says otherwise (``qualification.required``); consent, a
 #: name and one of email/phone are always asked for after these.
 DEFAULT_REQUIRED = ("company", "hiring_roles", "positions", "urgency", "decision_maker")

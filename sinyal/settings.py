@@ -41,6 +41,7 @@ SECRET_FIELDS = frozenset(
         "telegram_webhook_secret",
         "smtp_password",
         "rasa_token",
+        "actions_token",
         "secret_key",
         "notify_webhook_secret",
     }
@@ -113,6 +114,11 @@ class Settings(BaseSettings):
     scrape_timeout: float = Field(default=15.0, gt=0, le=300)
     scrape_retries: int = Field(default=3, ge=0, le=10)
     scrape_max_pages: int = Field(default=1000, ge=1)
+    scrape_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        gt=0,
+        description="largest response body read, counted decoded; a larger page is cut off",
+    )
     repost_window_days: int = Field(default=60, ge=0, le=730)
     demo_site: bool = Field(default=True, description="serve the demo job site in `sinyal run`")
     demo_site_port: int = Field(default=8800, ge=1, le=65535)
@@ -164,8 +170,8 @@ class Settings(BaseSettings):
     website_chat_url: str | None = Field(
         default=None, description="the website chat page tracked links open (default: web app)"
     )
-    rasa_public_url: str | None = Field(
-        default=None, description="Rasa as browsers reach it, for the chat widget's socket.io"
+    chat_message_max_chars: int = Field(
+        default=2000, ge=100, le=100_000, description="longer chat messages get a polite refusal"
     )
     telegram_bot_username: str | None = Field(
         default=None,
@@ -179,7 +185,15 @@ class Settings(BaseSettings):
     smtp_host: str | None = Field(default=None, description="email notifications need it")
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_user: str | None = None
-    smtp_starttls: bool = True
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        validation_alias=AliasChoices("SMTP_SECURITY", "SINYAL_SMTP_SECURITY", "smtp_security"),
+        description="starttls: upgrade when offered, and required before a login; tls: "
+        "implicit TLS (port 465); none: never encrypt (the password may travel in clear text)",
+    )
+    smtp_starttls: bool = Field(
+        default=True, description="off: no STARTTLS upgrade (older setting; see smtp_security)"
+    )
     smtp_from: str = "Sinyal <sinyal@example.invalid>"
     notify_webhook_url: str | None = Field(
         default=None, description="a CRM endpoint that receives every handed-over lead (JSON)"
@@ -203,7 +217,12 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("SMTP_PASSWORD", "SINYAL_SMTP_PASSWORD")
     )
-    rasa_token: SecretStr | None = None
+    rasa_token: SecretStr | None = Field(
+        default=None, description="Rasa's HTTP API and REST channel (`sinyal run` makes one)"
+    )
+    actions_token: SecretStr | None = Field(
+        default=None, description="Rasa -> action server calls (`sinyal run` makes one)"
+    )
     secret_key: SecretStr | None = None
     notify_webhook_secret: SecretStr | None = Field(
         default=None, description="HMAC-SHA256 key that signs webhook bodies"

@@ -32,6 +32,7 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
         timeout=settings.scrape_timeout,
         retries=settings.scrape_retries,
         max_pages=settings.scrape_max_pages,
+        max_bytes=settings.scrape_max_bytes,
     )
 
 

@@ -3,7 +3,9 @@
 Rasa 3.6's own Telegram channel needs a public HTTPS webhook and cannot be pointed at another
 Bot API server; this bridge long-polls by default (works behind any firewall), can run as a
 webhook in production, and talks to whatever ``telegram_api_url`` names, so tests use a local
-stand-in. Each Telegram chat is the Rasa sender ``tg-<chat id>``.
+stand-in. Each Telegram chat is the Rasa sender ``tg-<HMAC of the chat id>`` (sinyal/senders.py):
+a chat id is no secret, so it must not be enough to talk as somebody. Prospects' text goes
+through sinyal/chat_gateway.py like the website chat's.
 
 ``/start <token>`` (a deep link from an outreach message) becomes the entry context: the token
 is looked up in the store, because a deep link carries at most 64 characters.
@@ -12,6 +14,7 @@ is looked up in the store, because a deep link carries at most 64 characters.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import logging
 import re
@@ -30,8 +33,18 @@ from telegram.ext import (
     filters,
 )
 
+from sinyal.chat_gateway import (
+    EMPTY,
+    TOO_LONG,
+    UNAVAILABLE,
+    RasaClient,
+    button_payloads,
+    clean_text,
+    reply_in,
+)
 from sinyal.consultant_desk import BUTTON_PATTERN, ConsultantDesk
 from sinyal.conversations import EntryContext, context_for_token
+from sinyal.senders import origin_of, telegram_sender
 from sinyal.settings import Settings
 from sinyal.store import Store
 
@@ -40,16 +53,6 @@ logger = logging.getLogger(__name__)
 CHANNEL = "telegram"
 START_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # what Telegram allows in a deep link
 CALLBACK_DATA_LIMIT = 64  # bytes Telegram keeps for an inline button
-RASA_TIMEOUT = 30.0
-UNAVAILABLE = {
-    "en": "Sorry, I can't answer right now because of a technical problem. Please try again "
-    "in a minute.",
-    "id": "Maaf, saya belum bisa menjawab karena gangguan teknis. Silakan coba lagi sebentar lagi.",
-}
-
-
-def sender_id(chat_id: int) -> str:
-    return f"tg-{chat_id}"
 
 
 def language_hint(language_code: str | None) -> str | None:
@@ -73,26 +76,13 @@ def keyboard(buttons: list[dict[str, Any]]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-class RasaClient:
-    """Rasa's REST channel: one POST per user message, the bot's replies in the response."""
-
-    def __init__(self, rasa_url: str, timeout: float = RASA_TIMEOUT) -> None:
-        self.url = f"{rasa_url}/webhooks/rest/webhook"
-        self.client = httpx.AsyncClient(timeout=timeout)
-
-    async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[dict]:
-        body = {"sender": sender, "message": message, "metadata": metadata}
-        response = await self.client.post(self.url, json=body)
-        response.raise_for_status()
-        replies = response.json()
-        return replies if isinstance(replies, list) else []
-
-    async def close(self) -> None:
-        await self.client.aclose()
-
-
 class TelegramBridge:
-    def __init__(self, store: Store, rasa: RasaClient) -> None:
+    def __init__(self, settings: Settings, store: Store, rasa: RasaClient) -> None:
+        if settings.secret_key is None:
+            raise ValueError("SINYAL_SECRET_KEY is not set: it keys the prospects' sender ids")
+        self.settings = settings
+        self.secret = settings.secret_key.get_secret_value()
+        self.commands = button_payloads(settings.bot_dir / "domain.yml")
         self.store = store
         self.rasa = rasa
         # Updates are handled concurrently, but one chat's messages must reach Rasa in order.
@@ -143,13 +133,22 @@ class TelegramBridge:
         metadata: dict[str, Any],
         context: ContextTypes.DEFAULT_TYPE,
     ) -> None:
+        if len(text) > self.settings.chat_message_max_chars:
+            await context.bot.send_message(chat_id, reply_in(TOO_LONG, metadata.get("language")))
+            return
+        cleaned = clean_text(text, self.commands)
+        if not cleaned:
+            await context.bot.send_message(chat_id, reply_in(EMPTY, metadata.get("language")))
+            return
+        sender = telegram_sender(self.secret, chat_id)
+        metadata = metadata | {"origin": origin_of(self.secret, f"telegram:{chat_id}")}
         async with self._chat_locks[chat_id]:
             typing = asyncio.create_task(self._keep_typing(chat_id, context))
             try:
-                replies = await self.rasa.send(sender_id(chat_id), text, metadata)
+                replies = await self.rasa.send(sender, cleaned, metadata)
             except (httpx.HTTPError, json.JSONDecodeError):
-                logger.exception("Rasa did not answer chat %s", chat_id)
-                sorry = UNAVAILABLE.get(metadata.get("language") or "en", UNAVAILABLE["en"])
+                logger.warning("Rasa did not answer a Telegram chat")  # no chat id: personal
+                sorry = reply_in(UNAVAILABLE, metadata.get("language"))
                 await context.bot.send_message(chat_id, sorry)
                 return
             finally:
@@ -194,8 +193,10 @@ class TelegramBridge:
 def build_application(settings: Settings, store: Store) -> Application:
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    rasa = RasaClient(settings.rasa_url)
-    bridge = TelegramBridge(store, rasa)
+    if settings.rasa_token is None:
+        raise ValueError("SINYAL_RASA_TOKEN is not set: Rasa's REST channel requires it")
+    rasa = RasaClient(settings.rasa_url, settings.rasa_token.get_secret_value())
+    bridge = TelegramBridge(settings, store, rasa)
 
     async def announce(app: Application) -> None:
         me = await app.bot.get_me()
@@ -225,22 +226,65 @@ def build_application(settings: Settings, store: Store) -> Application:
     return application
 
 
+#: Updates the bridge handles; Telegram sends no others.
+ALLOWED_UPDATES = ["message", "callback_query"]
+#: What Telegram accepts as a webhook ``secret_token`` (1-256 of these characters), from 16 on
+#: so that it cannot be guessed; ``python -c "import secrets; print(secrets.token_urlsafe(32))"``.
+WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+
+
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """``run_webhook``'s arguments, or ValueError naming the setting that is missing.
+
+    The webhook is a public URL: without the secret, anyone who finds it can post updates
+    that look like Telegram's, as a consultant pressing Claim or as any prospect. Telegram sends
+    the secret in ``X-Telegram-Bot-Api-Secret-Token`` and python-telegram-bot answers 403 to a
+    request without it, so webhook mode does not start without one.
+    """
+    if not settings.telegram_webhook_url:
+        raise ValueError("SINYAL_TELEGRAM_WEBHOOK_URL is required in webhook mode")
+    secret = settings.telegram_webhook_secret
+    if secret is None or not secret.get_secret_value():
+        raise ValueError(
+            "SINYAL_TELEGRAM_WEBHOOK_SECRET is required in webhook mode: without it anyone who "
+            "finds the webhook URL can send forged updates (generate one with "
+            '`python -c "import secrets; print(secrets.token_urlsafe(32))"`)'
+        )
+    if not WEBHOOK_SECRET.match(secret.get_secret_value()):
+        raise ValueError(
+            "SINYAL_TELEGRAM_WEBHOOK_SECRET must be 16 to 256 characters of A-Z, a-z, 0-9, "
+            "_ and - (what Telegram accepts, long enough not to be guessed)"
+        )
+    return {
+        "listen": settings.host,
+        "port": settings.telegram_webhook_port,
+        "webhook_url": settings.telegram_webhook_url,
+        "secret_token": secret.get_secret_value(),
+        "allowed_updates": ALLOWED_UPDATES,
+    }
+
+
+def _require_webhook_server() -> None:
+    """python-telegram-bot serves webhooks with tornado, an optional extra: say so at start."""
+    if importlib.util.find_spec("tornado") is None:
+        raise ValueError(
+            "webhook mode needs python-telegram-bot's webhook server: install "
+            '"python-telegram-bot[webhooks]" (tornado), or use SINYAL_TELEGRAM_MODE=polling'
+        )
+
+
 def run(settings: Settings) -> None:
-    """Serve until interrupted: long polling, or a webhook when configured."""
+    """Serve until interrupted: long polling, or a webhook when configured (checked first)."""
+    webhook = None
+    if settings.telegram_mode == "webhook":
+        webhook = webhook_options(settings)
+        _require_webhook_server()
     store = Store.from_settings(settings)
     application = build_application(settings, store)
     try:
-        if settings.telegram_mode == "webhook":
-            if not settings.telegram_webhook_url:
-                raise ValueError("SINYAL_TELEGRAM_WEBHOOK_URL is required in webhook mode")
-            secret = settings.telegram_webhook_secret
-            application.run_webhook(
-                listen=settings.host,
-                port=settings.telegram_webhook_port,
-                webhook_url=settings.telegram_webhook_url,
-                secret_token=secret.get_secret_value() if secret else None,
-            )
+        if webhook is not None:
+            application.run_webhook(**webhook)
         else:
-            application.run_polling(allowed_updates=["message", "callback_query"])
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
     finally:
         store.close()

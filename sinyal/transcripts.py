@@ -28,7 +28,7 @@ def transcript(settings: Settings, sender_id: str, limit: int = 500) -> list[Lin
     url = tracker_url(settings)
     if url is None:
         return []
-    engine = create_engine(url)
+    engine = create_engine(url, hide_parameters=True)  # sender ids: kept out of errors
     try:
         with engine.connect() as conn:
             rows = conn.execute(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from scrapers.fetcher import Fetcher, FetchError, Page
 from scrapers.items import ItemError, PageUnchanged, PostingItem
@@ -30,6 +30,12 @@ class SourceConfig(BaseModel):
 
     type: str
     company: str | None = None
+    # Whether the source's URLs, and their redirects, may lead to loopback or private addresses
+    # (a demo site, an intranet ATS). Off, those are refused: see scrapers.address_guard. Strict,
+    # so only a boolean turns it on, never a string or a number ("yes", "1", 1).
+    local: StrictBool = Field(
+        default=False, description="on your own machine or network: loopback and private OK"
+    )
 
 
 class Source:
@@ -55,7 +61,7 @@ class Source:
     def fetch(self, fetcher: Fetcher, url: str, **kwargs: Any) -> Page:
         """The page at ``url``; any failure makes the scan incomplete."""
         try:
-            return fetcher.get(url, **kwargs)
+            return fetcher.get(url, local=self.config.local, **kwargs)
         except FetchError as exc:
             raise ScanIncomplete(str(exc)) from exc
 

@@ -112,7 +112,8 @@ class HtmlSource(Source):
             values["url"] = urljoin(page_url, values["url"])
         if self.config.detail and values.get("url"):
             try:
-                detail = BeautifulSoup(fetcher.get(values["url"]).text, "lxml")
+                page = fetcher.get(values["url"], local=self.config.local)
+                detail = BeautifulSoup(page.text, "lxml")
             except FetchError as exc:
                 return self.error(values["url"], f"detail page: {exc.reason}")
             for name, spec in self.config.detail.items():

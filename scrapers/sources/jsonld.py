@@ -21,7 +21,13 @@ from extruct.w3cmicrodata import MicrodataExtractor
 from lxml import etree
 from pydantic import Field
 
-from scrapers.fetcher import Fetcher, FetchError, RobotsDisallowed
+from scrapers.fetcher import (
+    AddressNotAllowed,
+    Fetcher,
+    FetchError,
+    ResponseTooLarge,
+    RobotsDisallowed,
+)
 from scrapers.items import ItemError, PageUnchanged, PostingItem, clean_text, parse_date
 from scrapers.sources.base import ScanIncomplete, ScanResult, Source, SourceConfig, first
 
@@ -194,11 +200,18 @@ class JsonLdSource(Source):
         return f"jsonld:{anchor}"
 
     def scan(self, fetcher: Fetcher) -> ScanResult:
+        unread = 0
         for url in [*self.config.urls, *self._discover(fetcher)]:
             try:
-                page = fetcher.get(url)
+                page = fetcher.get(url, local=self.config.local)
             except RobotsDisallowed:
                 continue  # skipped and counted by the fetcher; robots.txt is the site's word
+            except (ResponseTooLarge, AddressNotAllowed) as exc:
+                # Too large or refused now is the same next time: aborting here would starve
+                # every page after it for good. The page is an error of its own; on to the next.
+                unread += 1
+                yield self.error(url, exc.reason)
+                continue
             except FetchError as exc:
                 raise ScanIncomplete(str(exc)) from exc
             if page.not_modified:
@@ -210,6 +223,8 @@ class JsonLdSource(Source):
                 if isinstance(result, PostingItem):
                     result.page_url = page.url
                 yield result
+        if unread:  # their postings went unread: closing them as missing would be wrong
+            raise ScanIncomplete(f"{unread} page(s) over the size cap or refused were not read")
 
     def _discover(self, fetcher: Fetcher) -> list[str]:
         from bs4 import BeautifulSoup
@@ -218,7 +233,7 @@ class JsonLdSource(Source):
         found: list[str] = []
         for listing in self.config.listing_urls:
             try:
-                page = fetcher.get(listing)
+                page = fetcher.get(listing, local=self.config.local)
             except FetchError as exc:
                 raise ScanIncomplete(str(exc)) from exc
             for link in BeautifulSoup(page.text, "lxml").select(self.config.link_selector):

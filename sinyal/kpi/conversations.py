@@ -100,7 +100,7 @@ def _tracker_rows(url: URL, senders: list[str]) -> dict[str, list[tuple[str, dic
     rows: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
     if not senders:
         return rows
-    engine = create_engine(url)
+    engine = create_engine(url, hide_parameters=True)  # sender ids: kept out of errors
     query = text(
         "SELECT sender_id, type_name, data FROM events WHERE sender_id IN :senders "
         "AND type_name IN ('user', 'bot') ORDER BY id"

@@ -2,10 +2,16 @@
 
 Rendered from the store at delivery time, so it always shows the lead as it is now (and an
 erased lead is not sent at all).
+
+Every value on it came from a prospect, so each is made one line of bounded length
+(``one_line``): the title becomes an email Subject, where a line break would start a header of
+the prospect's choosing (``Bcc:``), and the card becomes a Telegram message, where it would
+start a made-up line ("Phone: ..."). The webhook's JSON keeps the values as stored.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -30,6 +36,24 @@ CONTACT = {
     "phone": "Phone",
     "preferred_contact_time": "Best time",
 }
+#: Characters each shown value may have; a whole card stays within Telegram's 4096.
+COMPANY_LIMIT, VALUE_LIMIT = 120, 200
+#: Line breaks, control characters, lone surrogates (which cannot be encoded at all) ...
+_CONTROL_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+#: ... and the bidirectional overrides that display text in another order than it is stored.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def one_line(value: str, limit: int) -> str:
+    """``value`` on one line of at most ``limit`` characters: control characters, line and
+    paragraph separators and bidi overrides become spaces, runs of spaces one space."""
+    spaced = "".join(" " if _is_control(ch) else ch for ch in value)
+    line = " ".join(spaced.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) in _CONTROL_CATEGORIES or ch in _BIDI_CONTROLS
 
 
 @dataclass(frozen=True)
@@ -58,25 +82,27 @@ class LeadCard:
 
 def _shown(value: Any) -> str:
     if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+        text = "yes" if value else "no"
+    elif isinstance(value, list):
+        text = ", ".join(str(v) for v in value)
+    else:
+        text = str(value)
+    return one_line(text, VALUE_LIMIT)
 
 
 def render(
     lead: Lead, consultant: Consultant | None, public_url: str, *, kind: str = "new_lead"
 ) -> LeadCard:
-    company = lead.company_name or "unknown company"
+    company = one_line(lead.company_name or "", COMPANY_LIMIT) or "unknown company"
     prefix = "Unclaimed lead" if kind == "escalation" else "New lead"
     title = f"{prefix} #{lead.id}: {company} ({lead.status}, score {lead.score:.0f})"
     answers = lead.answers or {}
     facts = [(LABELS[k], _shown(answers[k])) for k in LABELS if answers.get(k) not in (None, "")]
-    facts += [(label, str(getattr(lead, k))) for k, label in CONTACT.items() if getattr(lead, k)]
+    facts += [(label, _shown(getattr(lead, k))) for k, label in CONTACT.items() if getattr(lead, k)]
     if lead.flags:
-        facts.append(("Note", ", ".join(lead.flags)))
+        facts.append(("Note", _shown(lead.flags)))
     if consultant is not None:
-        facts.append(("For", consultant.name))
+        facts.append(("For", _shown(consultant.name)))
     link = f"{public_url.rstrip('/')}/leads/{lead.id}"
     data = {
         "event": kind,
@@ -99,3 +125,12 @@ def render(
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+def erasure_card(lead: Lead) -> LeadCard:
+    """``lead.erased`` for the CRM: which lead, when; nothing about the person."""
+    data = {
+        "event": "lead.erased",
+        "lead": {"id": lead.id, "erased_at": _iso(lead.erased_at)},
+    }
+    return LeadCard(lead.id, f"Lead #{lead.id} erased on the prospect's request", [], "", data)

@@ -5,18 +5,26 @@ Telegram message id), or raises ``DeliveryError``: ``permanent`` when retrying c
 (unknown chat, refused address, 4xx from the CRM), else it is retried with backoff.
 Every message carries the notification's idempotency key (email Message-ID, webhook
 ``Idempotency-Key`` header) so a receiver can drop the copy a crash mid-delivery may cause.
+
+The card's values are already one line each (``card.one_line``); headers are still built
+with the email package's header registry (``Address``; ``policy.default`` refuses a line break
+in any header) and percent-encoding, and a message that cannot be built is a permanent
+``DeliveryError`` for that one notification, never an exception out of ``send``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import email.policy
 import hashlib
 import hmac
 import json
 import smtplib
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Protocol
+from urllib.parse import quote
 
 import requests
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -24,7 +32,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from sinyal.mail import smtp_session
-from sinyal.notify.card import LeadCard
+from sinyal.notify.card import LeadCard, one_line
 from sinyal.settings import Settings
 
 
@@ -43,6 +51,8 @@ class Channel(Protocol):
     async def close(self) -> None: ...
 
 
+#: Telegram's longest message, in UTF-16 code units (as Telegram counts).
+TELEGRAM_TEXT_LIMIT = 4096
 #: The card's buttons, by callback action; the consultant side of the bot handles them.
 LEAD_BUTTONS = {"claimed": "Claim", "contacted": "Contacted", "unreachable": "Not reachable"}
 
@@ -75,7 +85,9 @@ class TelegramChannel:
     async def send(self, recipient: str, card: LeadCard, key: str) -> str | None:
         try:
             message = await self.bot.send_message(
-                chat_id=int(recipient), text=card.text(), reply_markup=lead_buttons(card.lead_id)
+                chat_id=int(recipient),
+                text=telegram_text(card.text()),
+                reply_markup=lead_buttons(card.lead_id),
             )
         except RetryAfter as exc:
             after = exc.retry_after
@@ -93,6 +105,14 @@ class TelegramChannel:
         await self.bot.shutdown()
 
 
+def telegram_text(text: str) -> str:
+    """``text`` cut to what Telegram accepts: a longer message is refused, not shortened."""
+    units = text.encode("utf-16-le")
+    if len(units) <= 2 * TELEGRAM_TEXT_LIMIT:
+        return text
+    return units[: 2 * (TELEGRAM_TEXT_LIMIT - 1)].decode("utf-16-le", errors="ignore") + "…"
+
+
 class EmailChannel:
     def __init__(self, settings: Settings) -> None:
         assert settings.smtp_host is not None
@@ -103,15 +123,10 @@ class EmailChannel:
 
     def _send(self, recipient: str, card: LeadCard, key: str) -> str:
         s = self.settings
-        message = EmailMessage()
-        message["Subject"] = card.title
-        message["From"] = s.smtp_from
-        message["To"] = recipient
-        message["Date"] = formatdate(localtime=False)
-        message_id = f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@sinyal>"
-        message["Message-ID"] = message_id
-        message.set_content(card.text())
-        message.add_alternative(card.html(), subtype="html")
+        try:
+            message = self._message(recipient, card, key)
+        except (ValueError, TypeError) as exc:  # an address or header the registry refuses
+            raise DeliveryError(f"email: cannot build the message: {exc}", permanent=True) from None
         try:
             with smtp_session(s, s.dispatch_timeout_seconds) as smtp:
                 smtp.send_message(message)
@@ -124,10 +139,28 @@ class EmailChannel:
             raise DeliveryError(f"email: SMTP {exc.smtp_code}", permanent=permanent) from None
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryError(f"email: {type(exc).__name__}: {exc}") from None
-        return message_id
+        return str(message["Message-ID"])
+
+    def _message(self, recipient: str, card: LeadCard, key: str) -> EmailMessage:
+        message = EmailMessage()  # policy.default: a header with a line break is a ValueError
+        message["Subject"] = card.title
+        message["From"] = sender(self.settings.smtp_from)
+        message["To"] = Address(addr_spec=recipient)
+        message["Date"] = formatdate(localtime=False)
+        message["Message-ID"] = f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@sinyal>"
+        message.set_content(card.text())
+        message.add_alternative(card.html(), subtype="html")
+        return message
 
     async def close(self) -> None:
         return None
+
+
+def sender(smtp_from: str) -> Address:
+    """``smtp_from`` ("Name <address>") on one line, parsed by the email package's header
+    registry; ValueError unless it is exactly one address."""
+    (address,) = email.policy.default.header_factory("From", one_line(smtp_from, 320)).addresses
+    return address
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -147,13 +180,15 @@ class WebhookChannel:
 
     def _post(self, _recipient: str, card: LeadCard, key: str) -> str | None:
         body = json.dumps(card.data, sort_keys=True, default=str).encode()
-        headers = {"Content-Type": "application/json", "Idempotency-Key": key}
+        headers = {"Content-Type": "application/json", "Idempotency-Key": header_value(key)}
         if self.secret:
             headers["X-Sinyal-Signature"] = signature(self.secret, body)
         try:
             response = self.session.post(self.url, data=body, headers=headers, timeout=self.timeout)
         except requests.RequestException as exc:
             raise DeliveryError(f"webhook: {type(exc).__name__}") from None
+        except ValueError as exc:  # a header value http.client refuses: retrying cannot help
+            raise DeliveryError(f"webhook: {type(exc).__name__}", permanent=True) from None
         if response.status_code >= 400:
             retry = response.status_code in (408, 429) or response.status_code >= 500
             raise DeliveryError(f"webhook: HTTP {response.status_code}", permanent=not retry)
@@ -161,6 +196,13 @@ class WebhookChannel:
 
     async def close(self) -> None:
         self.session.close()
+
+
+def header_value(value: str) -> str:
+    """An HTTP header value: one line, non-ASCII percent-encoded (an email address in a key
+    may be international), the characters of our keys (``new_lead:12:email:a@b.example``)
+    kept as they are."""
+    return quote(one_line(value, 200), safe=" :@/_.+-")
 
 
 def build_channels(settings: Settings) -> dict[str, Channel]:

@@ -5,6 +5,11 @@ renders each lead's card from the store, and sends them concurrently. It sleeps
 ``dispatch_poll_seconds`` when there is nothing to do, so a new lead waits at most about that
 long before its first attempt. Killed at any point, it loses nothing: a claimed notification
 whose lease runs out is claimed again by whichever dispatcher runs next.
+
+Whatever goes wrong with one notification (a peer's refusal, a card that cannot be rendered,
+a bug in a channel) is that notification's outcome, recorded on its row with the others of
+the round: an exception escaping the round would leave the messages already sent unrecorded,
+to be sent again once their lease ran out.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ import socket
 import time
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from sinyal.escalation import escalate_unclaimed
 from sinyal.notify import outbox
-from sinyal.notify.card import LeadCard, render
+from sinyal.notify.card import LeadCard, erasure_card, render
 from sinyal.notify.channels import Channel, DeliveryError, build_channels
-from sinyal.notify.outbox import Outcome
+from sinyal.notify.outbox import ERASED_KIND, Outcome
 from sinyal.settings import Settings
 from sinyal.store import Store
 from sinyal.store.models import Consultant, Lead, Notification
@@ -48,19 +55,25 @@ class Dispatcher:
         self.store = store
         self.settings = settings
         self.channels = channels if channels is not None else build_channels(settings)
-        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        # The claim token adds 13 characters and must fit notifications.locked_by (64).
+        self.worker = f"{socket.gethostname()[:40]}:{os.getpid()}"
 
     async def run_once(self) -> RoundResult:
         """One round: claim what is due, render the cards, send them all at once, record how
         each went."""
         s = self.settings
         token, batch = await asyncio.to_thread(
-            outbox.claim, self.store, self.worker, s.dispatch_batch, s.dispatch_lease_seconds
+            outbox.claim,
+            self.store,
+            self.worker,
+            s.dispatch_batch,
+            s.dispatch_lease_seconds,
+            s.dispatch_max_attempts,
         )
         if not batch:
             return RoundResult()
         cards = await asyncio.to_thread(self._cards, batch)
-        outcomes = await asyncio.gather(*(self._deliver(n, cards.get(n.id)) for n in batch))
+        outcomes = await asyncio.gather(*(self._deliver(n, cards[n.id]) for n in batch))
         statuses = await asyncio.to_thread(
             outbox.settle, self.store, token, list(outcomes), s.dispatch_max_attempts
         )
@@ -97,16 +110,10 @@ class Dispatcher:
         for channel in self.channels.values():
             await channel.close()
 
-    async def _deliver(self, notification: Notification, card: LeadCard | None) -> Outcome:
-        channel = self.channels.get(notification.channel)
-        if channel is None:
-            return Outcome(
-                notification, False, error=f"no {notification.channel} settings", permanent=True
-            )
-        if card is None:
-            return Outcome(notification, False, error="lead erased", permanent=True)
+    async def _deliver(self, notification: Notification, card: LeadCard | DeliveryError) -> Outcome:
+        """One attempt's outcome; never raises (see the module's docstring)."""
         try:
-            ref = await channel.send(notification.recipient, card, notification.idempotency_key)
+            ref = await self._send(notification, card)
         except DeliveryError as exc:
             logger.warning(
                 "notification %s (%s, attempt %s of %s): %s",
@@ -117,22 +124,38 @@ class Dispatcher:
                 notification, False, error=str(exc), permanent=exc.permanent,
                 retry_after=exc.retry_after,
             )  # fmt: skip
+        except Exception as exc:
+            logger.exception("notification %s: unexpected error", notification.id)
+            error = f"unexpected {type(exc).__name__} (see the dispatcher's log)"
+            return Outcome(notification, False, error=error)
         return Outcome(notification, True, ref=ref)
 
-    def _cards(self, batch: list[Notification]) -> dict[int, LeadCard]:
-        """Each notification's card, from the store as it is now; none for an erased lead."""
-        cards = {}
+    async def _send(self, notification: Notification, card: LeadCard | DeliveryError) -> str | None:
+        channel = self.channels.get(notification.channel)
+        if channel is None:
+            raise DeliveryError(f"no {notification.channel} settings", permanent=True)
+        if isinstance(card, DeliveryError):
+            raise card
+        return await channel.send(notification.recipient, card, notification.idempotency_key)
+
+    def _cards(self, batch: list[Notification]) -> dict[int, LeadCard | DeliveryError]:
+        """Each notification's card, from the store as it is now, or why it has none."""
         with self.store.transaction() as session:
-            for notification in batch:
-                lead = session.get(Lead, notification.lead_id)
-                if lead is None or lead.erased_at is not None:
-                    continue
-                consultant = (
-                    session.get(Consultant, notification.consultant_id)
-                    if notification.consultant_id
-                    else None
-                )
-                cards[notification.id] = render(
-                    lead, consultant, self.settings.public_url, kind=notification.kind
-                )
-        return cards
+            return {n.id: self._card(session, n) for n in batch}
+
+    def _card(self, session: Session, notification: Notification) -> LeadCard | DeliveryError:
+        lead = session.get(Lead, notification.lead_id)
+        if lead is not None and notification.kind == ERASED_KIND:
+            return erasure_card(lead)
+        if lead is None or lead.erased_at is not None:
+            return DeliveryError("lead erased", permanent=True)
+        consultant = (
+            session.get(Consultant, notification.consultant_id)
+            if notification.consultant_id
+            else None
+        )
+        try:
+            return render(lead, consultant, self.settings.public_url, kind=notification.kind)
+        except Exception as exc:  # one odd lead must not hold up the others' cards
+            logger.exception("notification %s: the card cannot be rendered", notification.id)
+            return DeliveryError(f"card: unexpected {type(exc).__name__} (see the log)")

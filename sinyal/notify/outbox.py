@@ -6,14 +6,19 @@ due rows with the claimer's token and a lease (on PostgreSQL the chosen rows are
 ``FOR UPDATE SKIP LOCKED``, so two claims never wait on or take the same row). A dispatcher
 that dies mid-delivery leaves its lease to expire; the row is then claimed again. Settling
 checks the token, so a dispatcher whose lease ran out cannot overwrite a newer attempt.
+
+A claim counts as an attempt. A row whose attempts are used up is never claimed again, even
+when its last attempt was never settled (a dispatcher killed, or crashed by that very row):
+the next claim marks it failed, with that reason.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -31,8 +36,13 @@ from sinyal.store.models import (
     utcnow,
 )
 
+logger = logging.getLogger("sinyal.dispatch")
 PENDING, SENT, FAILED = (s.value for s in NotificationStatus)
 BACKOFF_FIRST, BACKOFF_MAX = 2.0, 600.0
+#: A prospect's "delete my data": the CRM must erase its copy too (no personal data in it).
+ERASED_KIND = "lead_erased"
+#: What the CRM webhook hears about.
+CRM_KINDS = frozenset({"new_lead", ERASED_KIND})
 
 
 @dataclass(frozen=True)
@@ -68,8 +78,8 @@ def enqueue(
 ) -> int:
     """Add this lead's notifications to the caller's transaction; a second call for the same
     lead, kind and recipient adds nothing (the idempotency key is unique)."""
-    targets = recipients(consultant, settings)
-    if settings.notify_webhook_url and kind == "new_lead":
+    targets = [] if kind == ERASED_KIND else recipients(consultant, settings)
+    if settings.notify_webhook_url and kind in CRM_KINDS:
         targets.append(Recipient("webhook", "crm"))  # the URL stays in settings
     rows = [
         {
@@ -91,17 +101,20 @@ def enqueue(
 
 
 def claim(
-    store: Store, worker: str, limit: int, lease_seconds: float
+    store: Store, worker: str, limit: int, lease_seconds: float, max_attempts: int
 ) -> tuple[str, list[Notification]]:
-    """Up to ``limit`` due notifications, leased to this claim's token (returned with them).
-    The lease must outlast a delivery attempt, or a slow send could be claimed twice."""
+    """Up to ``limit`` due notifications with attempts left, leased to this claim's token
+    (returned with them). The lease must outlast a delivery attempt, or a slow send could be
+    claimed twice."""
     token = f"{worker}:{uuid.uuid4().hex[:12]}"
     now = utcnow()
     with store.transaction() as session:
+        _give_up_unsettled(session, max_attempts, now)
         due = (
             select(Notification.id)
             .where(
                 Notification.status == PENDING,
+                Notification.attempts < max_attempts,
                 Notification.next_attempt_at <= now,
                 or_(Notification.locked_until.is_(None), Notification.locked_until < now),
             )
@@ -127,6 +140,29 @@ def claim(
             )
         )
     return token, claimed
+
+
+def _give_up_unsettled(session: Session, max_attempts: int, now: datetime) -> None:
+    """Pending rows without attempts left whose lease ran out: their last attempt was never
+    settled. Failed, so that a message that kills its dispatcher is not retried forever."""
+    result = session.execute(
+        update(Notification)
+        .where(
+            Notification.status == PENDING,
+            Notification.attempts >= max_attempts,
+            or_(Notification.locked_until.is_(None), Notification.locked_until < now),
+        )
+        .values(
+            status=FAILED,
+            locked_until=None,
+            last_error=f"gave up: attempts used up ({max_attempts}), the last never recorded "
+            "(its dispatcher stopped mid-delivery)",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    given_up: int = result.rowcount  # type: ignore[attr-defined]
+    if given_up:
+        logger.error("%s notification(s) given up: attempts used up, last never recorded", given_up)
 
 
 @dataclass(frozen=True)

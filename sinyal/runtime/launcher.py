@@ -12,6 +12,7 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from sinyal.runtime.rasa import require_runtimes
+from sinyal.runtime.run_secrets import secrets_file, with_run_secrets
 from sinyal.runtime.services import (
     actions_service,
     demo_site_service,
@@ -110,16 +111,16 @@ def urls_table(settings: Settings) -> Table:
     table = Table(title="Sinyal is running", show_header=True)
     table.add_column("what")
     table.add_column("where")
-    table.add_row("Rasa REST channel", f"{settings.rasa_url}/webhooks/rest/webhook")
-    table.add_row("Rasa socket.io (web chat)", f"{settings.rasa_url}/socket.io")
-    table.add_row("Rasa HTTP API", f"{settings.rasa_url}/status")
-    table.add_row("Action server", f"{settings.actions_url}/health")
+    table.add_row("Rasa REST channel (token)", f"{settings.rasa_url}/webhooks/rest/webhook")
+    table.add_row("Rasa HTTP API (token)", f"{settings.rasa_url}/status")
+    table.add_row("Action server (token)", f"{settings.actions_url}/health")
     if settings.demo_site:
         table.add_row("Demo job site", f"{settings.demo_site_url}/careers/")
     if settings.telegram_bot_token is not None:
         mode = f"{settings.telegram_mode} via {settings.telegram_api_url}"
         table.add_row("Telegram bridge", mode)
-    table.add_row("Web app (tracked links, chat)", f"{settings.web_url}/chat")
+    table.add_row("Web app (the public entry: links, chat)", f"{settings.web_url}/chat")
+    table.add_row("Tokens (when not set in the environment)", str(secrets_file(settings)))
     table.add_row("Store", settings.database.render_as_string())
     return table
 
@@ -131,6 +132,7 @@ def run(
     train: bool = True,
 ) -> int:
     """Run until Ctrl-C/SIGTERM (exit 0) or until a service dies (exit 1)."""
+    settings = with_run_secrets(settings)
     prepare(settings, console, train=train)
     stop = threading.Event()
 

@@ -51,6 +51,10 @@ def rasa_child_env(settings: Settings) -> dict[str, str]:
         # config.yml names custom components by module path (components.language...).
         PYTHONPATH=os.pathsep.join(filter(None, [str(settings.bot_dir), env.get("PYTHONPATH")])),
     )
+    if settings.actions_token is not None:
+        env["SINYAL_ACTIONS_TOKEN"] = settings.actions_token.get_secret_value()
+    if settings.rasa_token is not None:
+        env["SINYAL_RASA_TOKEN"] = settings.rasa_token.get_secret_value()
     if settings.database.get_backend_name() == "postgresql" and settings.database.password:
         # endpoints.yml refers to ${SINYAL_TRACKER_DB_PASSWORD}; the file never holds it.
         env["SINYAL_TRACKER_DB_PASSWORD"] = str(settings.database.password)
@@ -91,7 +95,12 @@ def lock_store_config(settings: Settings) -> dict[str, Any] | None:
 def endpoints_config(settings: Settings) -> dict[str, Any]:
     # Not `enable_selective_domain`: rasa-sdk 3.21 answers a call without the domain with 449
     # ("retry with the domain"), a retry Rasa 3.6 does not know, so the action would fail.
-    config: dict[str, Any] = {"action_endpoint": {"url": f"{settings.actions_url}/webhook"}}
+    # Rasa expands ${...} from its environment (rasa_child_env), so the file holds no secret.
+    action_endpoint = {
+        "url": f"{settings.actions_url}/webhook",
+        "headers": {"Authorization": "Bearer ${SINYAL_ACTIONS_TOKEN}"},
+    }
+    config: dict[str, Any] = {"action_endpoint": action_endpoint}
     tracker = tracker_store_config(settings)
     if tracker:
         config["tracker_store"] = tracker

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 from sinyal.runtime.rasa import engine_python, rasa_child_env, rasa_executable, write_endpoints
 from sinyal.runtime.supervisor import PythonWarningFilter, ServiceSpec
@@ -23,15 +24,14 @@ DISPATCH_READY_LINE = "dispatcher ready"
 def actions_service(settings: Settings) -> ServiceSpec:
     env = dict(os.environ)
     env["PYTHONWARNINGS"] = f"ignore:{SDK_VERSION_WARNING}:UserWarning"
-    env["SANIC_WORKERS"] = "1"
     return ServiceSpec(
         name="actions",
         argv=[
             str(engine_python(settings)),
             "-m",
-            "rasa_sdk",
-            "--actions",
-            "actions",
+            "sinyal.runtime.action_server",
+            "--host",
+            settings.host,
             "--port",
             str(settings.actions_port),
         ],
@@ -45,6 +45,10 @@ def actions_service(settings: Settings) -> ServiceSpec:
 
 
 def rasa_service(settings: Settings) -> ServiceSpec:
+    """Rasa on ``SINYAL_HOST`` behind its token; only the web app's origin may call it from a
+    browser (it never needs to: the widget talks to the web app, sinyal/web/chat_socket.py)."""
+    if settings.rasa_token is None:
+        raise ValueError("SINYAL_RASA_TOKEN is not set (`sinyal run` generates one)")
     argv = [
         str(rasa_executable(settings)),
         "run",
@@ -60,10 +64,10 @@ def rasa_service(settings: Settings) -> ServiceSpec:
         str(settings.rasa_port),
         "--enable-api",
         "--cors",
-        "*",
+        web_origin(settings),
+        "--auth-token",
+        settings.rasa_token.get_secret_value(),
     ]
-    if settings.rasa_token:
-        argv += ["--auth-token", settings.rasa_token.get_secret_value()]
     return ServiceSpec(
         name="rasa",
         argv=argv,
@@ -78,6 +82,11 @@ def rasa_service(settings: Settings) -> ServiceSpec:
         port_setting="SINYAL_RASA_PORT",
         start_timeout=300,
     )
+
+
+def web_origin(settings: Settings) -> str:
+    parts = urlsplit(settings.public_url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def demo_site_service(settings: Settings) -> ServiceSpec:

@@ -38,8 +38,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_db_engine(url: URL | str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout."""
+    """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout.
+
+    Bound parameters are never shown (``hide_parameters``): they are names, emails and phone
+    numbers, and SQLAlchemy would otherwise put them into every error message and log line.
+    """
     url = make_url(url)
+    kwargs["hide_parameters"] = True
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)

@@ -421,7 +421,8 @@ class Lead(Base):
     """A prospect the bot qualified. Personal data only with consent; erasable (``erased_at``)."""
 
     __tablename__ = "leads"
-    __table_args__ = (UniqueConstraint("email", "company_id"),)
+    # Not unique: another chat giving the same email and company gets its own, flagged lead.
+    __table_args__ = (Index("ix_leads_email_company_id", "email", "company_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int | None] = mapped_column(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -78,6 +79,13 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
         return public.welcome(request, exc.status_code)
 
     return app
+
+
+def create_asgi(settings: Settings, store: Store) -> Any:
+    """What ``sinyal web`` serves: the app, with the website chat's socket.io in front of it."""
+    from sinyal.web.chat_socket import ChatSocket
+
+    return ChatSocket(settings, store).asgi(create_app(settings, store))
 
 
 def _message(request: Request, title: str, detail: str, status: int) -> HTMLResponse:

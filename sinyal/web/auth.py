@@ -18,9 +18,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sinyal.store.models import Role, User
+from sinyal.store.ratelimit import hit
 from sinyal.users import authenticate
 from sinyal.web.context import TEMPLATES, WebContext, web_context
-from sinyal.web.ratelimit import hit
 
 SESSION_USER = "user_id"
 SESSION_CSRF = "csrf"

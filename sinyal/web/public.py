@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 
 from sinyal.outreach.clicks import CHAT_LANGUAGES, known_token, record_click, unsubscribe
 from sinyal.outreach.links import ChatTargetError
+from sinyal.store.ratelimit import hit
 from sinyal.web.auth import client_address
 from sinyal.web.context import TEMPLATES, WebContext, web_context
-from sinyal.web.ratelimit import hit
 
 #: Anything else in a token's place is somebody's typo or a probe: the neutral page, no error.
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -99,6 +99,5 @@ def chat(
         {
             "lang": context.get("language", web.settings.default_language),
             "context": context,
-            "socket_url": web.settings.rasa_public_url or web.settings.rasa_url,
         },
     )

@@ -35,7 +35,12 @@ def own_site(tmp_path: Path) -> Iterator[tuple[DemoSiteServer, Path]]:
 def run(store: Store, site: DemoSiteServer, *extra: dict) -> RunReport:
     sources = [
         build_source(
-            {"type": "greenhouse", "board": "nordwind", "base_url": f"{site.url}/greenhouse"}
+            {
+                "type": "greenhouse",
+                "board": "nordwind",
+                "base_url": f"{site.url}/greenhouse",
+                "local": True,  # the demo site is on 127.0.0.1
+            }
         ),
         *(build_source(config) for config in extra),
     ]
@@ -77,7 +82,9 @@ def test_summary_is_kept_and_one_dead_source_does_not_stop_the_rest(
     store: Store, own_site: tuple[DemoSiteServer, Path]
 ) -> None:
     site, _ = own_site
-    report = run(store, site, {"type": "lever", "site": "x", "base_url": "http://127.0.0.1:9"})
+    report = run(
+        store, site, {"type": "lever", "site": "x", "base_url": "http://127.0.0.1:9", "local": True}
+    )
     greenhouse, dead = report.sources
     assert greenhouse.complete and greenhouse.new == 3
     assert not dead.complete and "127.0.0.1:9" in (dead.error or "")
@@ -108,7 +115,12 @@ def test_validators_are_kept_only_after_the_postings_are_stored(
     crashed = Fetcher(FAST, cache=StoreValidatorCache(store), defer_validators=True)
     list(
         build_source(
-            {"type": "greenhouse", "board": "nordwind", "base_url": f"{site.url}/greenhouse"}
+            {
+                "type": "greenhouse",
+                "board": "nordwind",
+                "base_url": f"{site.url}/greenhouse",
+                "local": True,
+            }
         ).scan(crashed)
     )  # fetched and parsed, then the process "dies" before the pipeline ran
     report = run(store, site)

@@ -13,7 +13,8 @@ FAST = FetchPolicy(requests_per_second=100, retries=1, backoff_factor=0)
 
 
 def scan(config: dict) -> tuple[list[PostingItem], list[ItemError]]:
-    results = list(build_source(config).scan(Fetcher(FAST)))
+    """What a source configured on the demo site yields (on 127.0.0.1, hence ``local``)."""
+    results = list(build_source({**config, "local": True}).scan(Fetcher(FAST)))
     return (
         [r for r in results if isinstance(r, PostingItem)],
         [r for r in results if isinstance(r, ItemError)],
@@ -125,6 +126,7 @@ def test_jsonld_listing_skips_robots_disallowed_links(demo_site: DemoSiteServer)
             "type": "jsonld",
             "listing_urls": [f"{demo_site.url}/careers/index.html"],
             "link_pattern": r"\.html$",
+            "local": True,
         }
     )
     fetcher = Fetcher(FAST)
@@ -135,7 +137,9 @@ def test_jsonld_listing_skips_robots_disallowed_links(demo_site: DemoSiteServer)
 
 
 def test_unreachable_feed_makes_the_scan_incomplete() -> None:
-    source = build_source({"type": "greenhouse", "board": "x", "base_url": "http://127.0.0.1:9"})
+    source = build_source(
+        {"type": "greenhouse", "board": "x", "base_url": "http://127.0.0.1:9", "local": True}
+    )
     with pytest.raises(ScanIncomplete, match=r"127\.0\.0\.1:9"):
         list(source.scan(Fetcher(FetchPolicy(retries=0, timeout=1))))
 
@@ -146,6 +150,7 @@ def test_unreachable_feed_makes_the_scan_incomplete() -> None:
         ({"type": "workday"}, "not a known source type"),
         ({"type": "greenhouse"}, "greenhouse source: board: Field required"),
         ({"type": "lever", "site": "x", "colour": "red"}, "colour: Extra inputs are not permitted"),
+        ({"type": "lever", "site": "x", "local": "yes"}, "local: Input should be a valid boolean"),
         (
             {"type": "html", "list_url": "u", "item": "li", "fields": {"name": "h3"}},
             "unknown field",

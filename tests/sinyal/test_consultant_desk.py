@@ -37,6 +37,8 @@ def desk(
         TELEGRAM_BOT_TOKEN=telegram_api.token,
         SINYAL_TELEGRAM_API_URL=telegram_api.base_url,
         SINYAL_RASA_PORT=str(free_port()),  # no Rasa: consultants' commands never need it
+        SINYAL_RASA_TOKEN="consultant-desk-test-token",  # the bridge refuses to start without
+        SINYAL_SECRET_KEY="consultant-desk-test-secret",
     )
     process = subprocess.Popen(
         [str(SINYAL), "telegram"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

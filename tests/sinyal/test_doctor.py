@@ -1,7 +1,16 @@
 import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from sinyal.doctor import Status, check_database, check_model, check_port, check_rasa
+from sinyal.doctor import (
+    Status,
+    check_database,
+    check_exposure,
+    check_model,
+    check_port,
+    check_rasa,
+)
 from sinyal.settings import load_settings
 
 
@@ -38,3 +47,44 @@ def test_free_port_is_fine() -> None:
         port = s.getsockname()[1]
     finding = check_port("rasa server", "127.0.0.1", port, f"http://127.0.0.1:{port}/", "x")
     assert finding.status is Status.OK and "free" in finding.detail
+
+
+class _Answers(BaseHTTPRequestHandler):
+    status = 200
+
+    def _answer(self) -> None:
+        self.send_response(self.status)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _serving(status: int) -> ThreadingHTTPServer:
+    handler = type("Handler", (_Answers,), {"status": status})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_a_service_answering_without_token_on_an_outside_address_fails() -> None:
+    """Given 127.0.0.1 as the 'outside' address to probe, an open server there is flagged."""
+    open_server, guarded = _serving(200), _serving(401)
+    try:
+        settings = load_settings(
+            rasa_port=open_server.server_address[1], actions_port=guarded.server_address[1]
+        )
+        finding = check_exposure(settings, addresses={"127.0.0.1"})
+        assert finding.status is Status.FAIL
+        assert "rasa GET /conversations" in finding.detail and "actions" not in finding.detail
+        settings = load_settings(
+            rasa_port=guarded.server_address[1], actions_port=guarded.server_address[1]
+        )
+        assert check_exposure(settings, addresses={"127.0.0.1"}).status is Status.OK
+    finally:
+        open_server.shutdown()
+        guarded.shutdown()

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from sinyal.flows import FlowError, expand_env, load_flow, load_flows
+from sinyal.flows import EnvReferenceError, FlowError, expand_env, load_flow, load_flows
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -61,11 +61,64 @@ def test_duplicate_flow_names(tmp_path: Path) -> None:
 
 
 def test_environment_references_expand(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SITE", "http://127.0.0.1:9999")
-    monkeypatch.delenv("UNSET_VAR", raising=False)
-    assert expand_env({"a": ["${SITE}/x", "${UNSET_VAR:-fallback}", 3]}) == {
+    monkeypatch.setenv("FLOW_SITE", "http://127.0.0.1:9999")
+    monkeypatch.delenv("FLOW_UNSET", raising=False)
+    assert expand_env({"a": ["${FLOW_SITE}/x", "${FLOW_UNSET:-fallback}", 3]}) == {
         "a": ["http://127.0.0.1:9999/x", "fallback", 3]
     }
+
+
+SECRET_FLOW = """name: demo
+sources:
+  - type: greenhouse
+    board: acme
+    base_url: "${SINYAL_DEMO_SITE_URL:-http://127.0.0.1:8800}/greenhouse"
+  - type: greenhouse
+    board: acme
+    base_url: "https://x.example/${NAME}"
+"""
+
+
+@pytest.mark.parametrize(
+    "name", ["SINYAL_SECRET_KEY", "DATABASE_URL", "HOME", "SMTP_PASSWORD", "FLOWX", "flow_x"]
+)
+def test_a_variable_off_the_allow_list_is_refused_with_file_line_and_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.setenv(name, "s3cr3t-value")
+    path = write(tmp_path, SECRET_FLOW.replace("NAME", name))
+    with pytest.raises(FlowError) as caught:
+        load_flow(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}:8: sources.1.base_url: ${{{name}}} is not allowed")
+    assert "${SINYAL_DEMO_SITE_URL}, ${SINYAL_PUBLIC_URL}" in message and "${FLOW_...}" in message
+    assert "s3cr3t-value" not in message
+
+
+def test_a_default_does_not_make_a_secret_readable(tmp_path: Path) -> None:
+    text = "name: demo\ndescription: >-\n  folded\n  ${SINYAL_SECRET_KEY:-none}\n"
+    with pytest.raises(FlowError, match=r"flow\.yml:4: description: \$\{SINYAL_SECRET_KEY\} is"):
+        load_flow(write(tmp_path, text))
+    with pytest.raises(EnvReferenceError, match="SINYAL_SECRET_KEY"):
+        expand_env(["ok", {"deep": "${SINYAL_SECRET_KEY:-x}"}])
+
+
+def test_allowed_variables_expand_once_also_through_yaml_aliases(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SINYAL_DEMO_SITE_URL", "http://127.0.0.1:9999")
+    monkeypatch.setenv("SINYAL_PUBLIC_URL", "https://go.example")
+    monkeypatch.setenv("FLOW_BOARD", "${SINYAL_SECRET_KEY}")  # a value is not expanded again
+    path = write(
+        tmp_path,
+        "name: demo\ndescription: ${SINYAL_PUBLIC_URL}/x\nsources:\n"
+        "  - &gh {type: greenhouse, board: '${FLOW_BOARD}', base_url: '${SINYAL_DEMO_SITE_URL}'}\n"
+        "  - *gh\n",
+    )
+    flow = load_flow(path)
+    assert flow.description == "https://go.example/x"
+    assert [s["board"] for s in flow.sources] == ["${SINYAL_SECRET_KEY}"] * 2
+    assert {s["base_url"] for s in flow.sources} == {"http://127.0.0.1:9999"}
 
 
 def test_qualification_rules_are_checked_with_their_line(tmp_path: Path) -> None:

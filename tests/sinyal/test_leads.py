@@ -1,5 +1,7 @@
 """Leads and handovers against both real databases."""
 
+from dataclasses import replace
+
 from sqlalchemy import select
 
 from sinyal.conversations import EntryContext
@@ -18,7 +20,12 @@ CONTACT = Contact("Ana Putri", "ana@kopi.example", "+6281234567890", "mornings",
 def draft(sender: str = "web-1", consent: bool | None = True, **answers: object) -> LeadDraft:
     return LeadDraft(
         sender_id=sender,
-        answers={"company": "PT Kopi Nusantara", **QUALIFYING, **answers},
+        answers={
+            "company": "PT Kopi Nusantara",
+            "hiring_roles": "barista",
+            **QUALIFYING,
+            **answers,
+        },
         consent=consent,
         contact=CONTACT,
         context=EntryContext(flow="f", variant="B", token="tok-1", channel="rest"),
@@ -53,13 +60,21 @@ def test_a_repeated_submission_updates_one_lead_and_counts_once(store: Store) ->
     assert events(store) == ["chat_started", "lead_created", "qualified"]
 
 
-def test_same_email_and_company_from_another_chat_is_the_same_lead(store: Store) -> None:
+def test_same_email_and_company_from_another_chat_is_a_linked_duplicate(store: Store) -> None:
+    """Anyone can type anybody's email: the second chat must not take over the first's lead."""
     rules = QualificationRules()
     with store.transaction() as s:
         first = save_lead(s, draft("web-1"), rules)
+    other = Contact("Mallory", CONTACT.email, "+6281111111111", None, ())
     with store.transaction() as s:
-        second = save_lead(s, draft("telegram-7"), rules)
-    assert second.lead_id == first.lead_id and not second.created
+        second = save_lead(s, replace(draft("telegram-7"), contact=other), rules)
+    assert second.lead_id != first.lead_id and second.created
+    with store.transaction() as s:
+        victim, copy = s.get(Lead, first.lead_id), s.get(Lead, second.lead_id)
+        assert victim is not None and copy is not None
+        assert (victim.contact_name, victim.phone) == (CONTACT.name, CONTACT.phone)
+        assert "possible_duplicate" not in victim.flags
+        assert {"possible_duplicate", f"duplicate_of:{first.lead_id}"} <= set(copy.flags)
 
 
 def test_without_consent_nothing_personal_is_stored(store: Store) -> None:
@@ -117,21 +132,49 @@ def test_decline_keeps_the_reason_as_erasable_personal_data(store: Store) -> Non
     assert events(store) == ["chat_started", "declined"]
 
 
-def test_erasure_reaches_the_lead_an_earlier_chat_created_and_the_decline_reason(
+def test_erasure_covers_the_chat_own_lead_and_decline_reason_not_another_chat(
     store: Store,
 ) -> None:
     from sinyal.privacy import erase_lead_store
 
     rules = QualificationRules()
     with store.transaction() as s:
-        save_lead(s, draft("web-1"), rules)
-        save_lead(s, draft("telegram-7"), rules)  # same person, same company: same lead
+        kept = save_lead(s, draft("web-1"), rules).lead_id
+        erased = save_lead(s, draft("telegram-7"), rules).lead_id  # same address, other chat
         record_decline(s, draft("telegram-7"), "changed my mind, call me on +49 171 1234567")
     with store.transaction() as s:
-        erase_lead_store(s, "telegram-7", [CONTACT.email or ""])
+        erase_lead_store(s, "telegram-7", Settings())
     with store.transaction() as s:
-        lead = s.scalars(select(Lead)).one()
-        assert (lead.email, lead.phone, lead.contact_name) == (None, None, None)
-        assert lead.erased_at is not None
-        reasons = s.scalars(select(Conversation.decline_reason)).all()
-        assert reasons == [None, None]
+        gone, other = s.get(Lead, erased), s.get(Lead, kept)
+        assert gone is not None and other is not None
+        assert (gone.email, gone.phone, gone.contact_name) == (None, None, None)
+        assert gone.erased_at is not None and gone.answers["hiring_roles"] == ""
+        assert (other.email, other.erased_at) == (CONTACT.email, None)
+        reasons = dict(s.execute(select(Conversation.sender_id, Conversation.decline_reason)).all())
+        assert reasons == {"web-1": None, "telegram-7": None}
+
+
+def test_contactless_requests_for_a_person_notify_once_per_origin(store: Store) -> None:
+    """Fifty strangers' "talk to a human" from one place must not be fifty notifications."""
+    from sinyal.handover import QUIET_FLAG
+    from sinyal.store.models import Notification
+
+    settings = Settings(team_email="team@consultancy.example")
+    rules = QualificationRules()
+    with store.transaction() as s:
+        for n in range(5):
+            lead_id = save_lead(s, draft(f"flood-{n}", consent=None), rules).lead_id
+            hand_over(s, lead_id, "human_requested", "en", settings, origin="o-aaaaaaaaaaaaaaaa")
+        other = save_lead(s, draft("elsewhere", consent=None), rules).lead_id
+        hand_over(s, other, "human_requested", "en", settings, origin="o-bbbbbbbbbbbbbbbb")
+    with store.transaction() as s:
+        assert len(s.scalars(select(Notification)).all()) == 2  # one per origin
+        quiet = [lead for lead in s.scalars(select(Lead)) if QUIET_FLAG in lead.flags]
+        assert len(quiet) == 4 and len(s.scalars(select(Handover)).all()) == 6
+        quiet_sender = s.get(Conversation, quiet[0].conversation_id).sender_id
+    with store.transaction() as s:  # one of them gives consent and contact after all
+        lead_id = save_lead(s, draft(quiet_sender), rules).lead_id
+        hand_over(s, lead_id, "human_requested", "en", settings, origin="o-aaaaaaaaaaaaaaaa")
+    with store.transaction() as s:
+        assert len(s.scalars(select(Notification)).all()) == 3
+        assert QUIET_FLAG not in s.get(Lead, lead_id).flags

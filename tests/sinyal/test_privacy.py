@@ -47,16 +47,16 @@ def seed(store: Store, sender: str) -> None:
                 email="anna@acme.example",
                 phone="+494012345",
                 preferred_contact_time="mornings",
-                answers={"roles": "Java"},
+                answers={"hiring_roles": "Java devs, ask Anna", "positions": 2},
                 consent_given=True,
             )
         )
 
 
-def test_lead_store_personal_data_is_nulled(store: Store) -> None:
+def test_lead_store_personal_data_is_nulled(store: Store, settings: Settings) -> None:
     seed(store, "web-1")
     with store.transaction() as s:
-        assert erase_lead_store(s, "web-1") == 1
+        assert erase_lead_store(s, "web-1", settings) == 1
     with store.transaction() as s:
         lead = s.scalars(select(Lead)).one()
         assert (lead.contact_name, lead.email, lead.phone, lead.preferred_contact_time) == (
@@ -65,13 +65,14 @@ def test_lead_store_personal_data_is_nulled(store: Store) -> None:
             None,
             None,
         )
-        assert lead.erased_at is not None and lead.answers == {"roles": "Java"}
+        assert lead.erased_at is not None
+        assert lead.answers == {"hiring_roles": "", "positions": 2}  # own words blanked
         outreach = s.scalars(select(OutreachMessage)).one()
         assert outreach.recipient_name is None and outreach.recipient_address is None
         assert [e.type for e in s.scalars(select(KpiEvent))] == ["data_erased"]
 
 
-def test_erased_addresses_are_never_written_to_again(store: Store) -> None:
+def test_erased_addresses_are_never_written_to_again(store: Store, settings: Settings) -> None:
     seed(store, "web-1")
     with store.transaction() as s:
         acme = Company(name="Acme", normalized_name="acme")
@@ -80,18 +81,54 @@ def test_erased_addresses_are_never_written_to_again(store: Store) -> None:
         s.add(Contact(company_id=acme.id, email="anna@acme.example", name="Anna"))
         s.add(Contact(company_id=acme.id, email="bob@acme.example", name="Bob"))
     with store.transaction() as s:
-        erase_lead_store(s, "web-1", emails=["anna.s@acme.example"])
+        erase_lead_store(s, "web-1", settings)
     with store.transaction() as s:
         assert s.scalars(select(Contact.email)).all() == ["bob@acme.example"]
-        for address in ("anna@acme.example", "anna.s@acme.example"):
-            assert suppressed_because(s, address, None) == "erased"
+        assert suppressed_because(s, "anna@acme.example", None) == "erased"
         assert suppressed_because(s, "bob@acme.example", None) is None
         assert all(row.label is None for row in s.scalars(select(Suppression)))
 
 
-def test_unknown_sender_erases_nothing(store: Store) -> None:
+def test_unknown_sender_erases_nothing(store: Store, settings: Settings) -> None:
     with store.transaction() as s:
-        assert erase_lead_store(s, "nobody") == 0
+        assert erase_lead_store(s, "nobody", settings) == 0
+
+
+def test_a_typed_address_erases_nobody_else(store: Store, settings: Settings) -> None:
+    """The attacker's chat gave the victim's address: erasing it leaves the victim's lead."""
+    seed(store, "victim")
+    with store.transaction() as s:
+        attacker = Conversation(sender_id="attacker", channel="rest")
+        s.add(attacker)
+        s.flush()
+        s.add(Lead(conversation_id=attacker.id, email="anna@acme.example", consent_given=True))
+    with store.transaction() as s:
+        assert erase_lead_store(s, "attacker", settings) == 1
+    with store.transaction() as s:
+        victim = s.scalars(select(Lead).where(Lead.contact_name.is_not(None))).one()
+        assert (victim.email, victim.phone, victim.erased_at) == (
+            "anna@acme.example",
+            "+494012345",
+            None,
+        )
+
+
+def test_the_crm_hears_of_the_erasure_once_without_personal_data(
+    store: Store, clean_env: Path
+) -> None:
+    from sinyal.notify.card import erasure_card
+    from sinyal.store.models import Notification
+
+    settings = load_settings(data_dir=clean_env / "var", notify_webhook_url="http://crm.example/h")
+    seed(store, "web-1")
+    for _ in range(2):  # the sweep passes again after the action: still one notification
+        with store.transaction() as s:
+            erase_lead_store(s, "web-1", settings)
+    with store.transaction() as s:
+        (note,) = s.scalars(select(Notification)).all()
+        assert (note.kind, note.channel, note.recipient) == ("lead_erased", "webhook", "crm")
+        body = erasure_card(s.scalars(select(Lead)).one()).data
+    assert body["event"] == "lead.erased" and "anna" not in str(body).lower()
 
 
 def tracker_engine(settings: Settings):

@@ -42,6 +42,17 @@ class RunningSystem:
     def rest_url(self) -> str:
         return f"{self.settings.rasa_url}/webhooks/rest/webhook"
 
+    @property
+    def rest_headers(self) -> dict[str, str]:
+        """What Sinyal's own gateways send: Rasa's REST channel refuses everyone else."""
+        assert self.settings.rasa_token is not None
+        return {"Authorization": f"Bearer {self.settings.rasa_token.get_secret_value()}"}
+
+    @property
+    def secret(self) -> str:
+        assert self.settings.secret_key is not None
+        return self.settings.secret_key.get_secret_value()
+
     def wait_for(self, needle: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -64,6 +75,7 @@ def say(system: RunningSystem, sender: str, message: str, **metadata: object) ->
     response = requests.post(
         system.rest_url,
         json={"sender": sender, "message": message, "metadata": metadata},
+        headers=system.rest_headers,
         timeout=60,
     )
     response.raise_for_status()
@@ -93,7 +105,10 @@ def start_system(tmp: Path, extra_env: dict[str, str]) -> RunningSystem:
         SINYAL_PUBLIC_URL=f"http://127.0.0.1:{web_port}",
         SINYAL_SCRAPE_REQUESTS_PER_SECOND="20",
         SINYAL_CANDIDATE_PAGE_URL="https://consultancy.example/candidates",
-        SINYAL_RASA_TOKEN=f"test-{uuid.uuid4().hex}",  # Rasa's HTTP API answers only with it
+        # Set here so the tests can use them; `sinyal run` would generate them otherwise.
+        SINYAL_RASA_TOKEN=f"test-{uuid.uuid4().hex}",
+        SINYAL_ACTIONS_TOKEN=f"test-{uuid.uuid4().hex}",
+        SINYAL_SECRET_KEY=f"test-{uuid.uuid4().hex}",
     )
     env.update(extra_env)
     settings = Settings(
@@ -106,6 +121,8 @@ def start_system(tmp: Path, extra_env: dict[str, str]) -> RunningSystem:
         database_url=env.get("DATABASE_URL", ""),
         redis_url=env.get("SINYAL_REDIS_URL"),
         rasa_token=env["SINYAL_RASA_TOKEN"],
+        actions_token=env["SINYAL_ACTIONS_TOKEN"],
+        secret_key=env["SINYAL_SECRET_KEY"],
     )
     process = subprocess.Popen(
         [str(SINYAL), "run", "--no-train"],

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from sinyal.qualification import parse_urgency
+from sinyal.senders import telegram_sender
 from sinyal.store import Store
 from sinyal.store.models import (
     Consultant,
@@ -266,7 +267,9 @@ def test_telegram_deep_link_chat_through_the_bridge(
 
     with store.transaction() as s:
         conversation = s.scalars(
-            select(Conversation).where(Conversation.sender_id == f"tg-{chat_id}")
+            select(Conversation).where(
+                Conversation.sender_id == telegram_sender(system.secret, chat_id)
+            )
         ).one()
         outreach = s.scalars(select(OutreachMessage).where(OutreachMessage.token == token)).one()
         assert conversation.channel == "telegram"

@@ -9,16 +9,20 @@ import hashlib
 import hmac
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from itertools import count
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from sinyal.notify import outbox
+from sinyal.notify.card import LeadCard
+from sinyal.notify.channels import Channel, build_channels
 from sinyal.notify.dispatcher import Dispatcher
 from sinyal.settings import Settings
 from sinyal.store import Store
-from sinyal.store.models import Consultant, KpiEvent, Lead, Notification
+from sinyal.store.models import Consultant, KpiEvent, Lead, Notification, utcnow
 from tests.factories import add_lead
 from tests.peers import SmtpSink, WebhookReceiver
 from tests.telegram_api import TelegramApiStandIn
@@ -63,12 +67,14 @@ def settings_for(api: TelegramApiStandIn, smtp: SmtpSink, webhook: WebhookReceiv
     )
 
 
-def hand_over_lead(store: Store, settings: Settings, chat_id: int, email: str) -> int:
+def hand_over_lead(
+    store: Store, settings: Settings, chat_id: int, email: str, **lead_fields: Any
+) -> int:
     with store.transaction() as s:
         consultant = Consultant(name=f"Dewi {chat_id}", telegram_chat_id=chat_id, email=email)
         s.add(consultant)
         s.flush()
-        lead = add_lead(s, consultant)
+        lead = add_lead(s, consultant, **lead_fields)
         outbox.enqueue(s, lead, consultant, settings)
         outbox.enqueue(s, lead, consultant, settings)  # a retried transaction adds nothing
         return lead.id
@@ -201,8 +207,139 @@ def test_two_dispatchers_never_claim_the_same_notification(
     for _ in range(10):
         chat = next(CHAT_IDS)
         hand_over_lead(store, settings, chat, f"dewi{chat}@agency.example")
-    first = outbox.claim(store, "a", 20, 60)[1]
-    second = outbox.claim(store, "b", 50, 60)[1]
+    first = outbox.claim(store, "a", 20, 60, 12)[1]
+    second = outbox.claim(store, "b", 50, 60, 12)[1]
     assert len(first) == 20 and len(second) == 10
     assert not {n.id for n in first} & {n.id for n in second}
-    assert outbox.claim(store, "c", 50, 60)[1] == []  # everything is leased
+    assert outbox.claim(store, "c", 50, 60, 12)[1] == []  # everything is leased
+
+
+# -- one bad notification never costs the others ---------------------------------------------
+
+
+class EnvelopeSink(SmtpSink):
+    """An SMTP sink that also keeps each envelope's recipients (Bcc shows only there)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.recipients: list[list[str]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.recipients.append(list(envelope.rcpt_tos))
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def envelopes() -> Iterator[EnvelopeSink]:
+    sink = EnvelopeSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+def deliver_past_the_lease(dispatcher: Dispatcher, settings: Settings) -> None:
+    """Deliver until idle, wait until every lease of the rounds has run out, deliver again:
+    anything sent but not recorded would now go out a second time."""
+    deliver_until_idle(dispatcher)
+    time.sleep(settings.dispatch_lease_seconds + 0.5)
+    deliver_until_idle(Dispatcher(dispatcher.store, settings))
+
+
+INJECTED = "Evil GmbH\r\nBcc: x@evil.example"
+
+
+def test_a_header_injection_in_a_company_name_is_sent_as_one_line_and_the_rest_once(
+    store: Store, api: TelegramApiStandIn, envelopes: EnvelopeSink, webhook: WebhookReceiver
+) -> None:
+    settings = settings_for(api, envelopes, webhook)
+    chats = [next(CHAT_IDS) for _ in range(3)]
+    leads = [
+        hand_over_lead(store, settings, chat, f"dewi{chat}@agency.example", **fields)
+        for chat, fields in zip(chats, [{}, {"company_name": INJECTED}, {}], strict=True)
+    ]
+    deliver_past_the_lease(Dispatcher(store, settings), settings)
+
+    assert [len(api.messages_to(chat)) for chat in chats] == [1, 1, 1]
+    assert [len(envelopes.to(f"dewi{chat}@agency.example")) for chat in chats] == [1, 1, 1]
+    assert sorted(hook.json()["lead"]["id"] for hook in webhook.received) == sorted(leads)
+    (mail,) = envelopes.to(f"dewi{chats[1]}@agency.example")
+    assert (
+        mail["Subject"]
+        == f"New lead #{leads[1]}: Evil GmbH Bcc: x@evil.example (qualified, score 75)"
+    )
+    assert mail["Bcc"] is None
+    assert sorted(envelopes.recipients) == sorted([f"dewi{chat}@agency.example"] for chat in chats)
+    (card,) = api.messages_to(chats[1])
+    assert not any(line.startswith("Bcc") for line in card.params["text"].splitlines())
+    bad_hook = next(h for h in webhook.received if h.json()["lead"]["id"] == leads[1])
+    assert bad_hook.json()["lead"]["company"] == INJECTED  # the CRM gets the data as stored
+    with store.transaction() as s:
+        assert set(s.scalars(select(Notification.status))) == {"sent"}
+
+
+class BrokenFor:
+    """A real channel that hits an unforeseen bug (not a DeliveryError) for one recipient."""
+
+    def __init__(self, channel: Channel, recipient: str) -> None:
+        self.channel, self.recipient = channel, recipient
+
+    async def send(self, recipient: str, card: LeadCard, key: str) -> str | None:
+        if recipient == self.recipient:
+            raise RuntimeError("a bug in the channel")
+        return await self.channel.send(recipient, card, key)
+
+    async def close(self) -> None:
+        await self.channel.close()
+
+
+def test_an_unexpected_error_is_recorded_on_its_row_and_the_others_go_once(
+    store: Store, api: TelegramApiStandIn, smtp: SmtpSink, webhook: WebhookReceiver
+) -> None:
+    settings = settings_for(api, smtp, webhook).model_copy(update={"dispatch_max_attempts": 2})
+    chats = [next(CHAT_IDS) for _ in range(3)]
+    for chat in chats:
+        hand_over_lead(store, settings, chat, f"dewi{chat}@agency.example")
+    broken = f"dewi{chats[0]}@agency.example"
+    channels = build_channels(settings)
+    channels["email"] = BrokenFor(channels["email"], broken)
+    deliver_past_the_lease(Dispatcher(store, settings, channels), settings)
+
+    assert [len(api.messages_to(chat)) for chat in chats] == [1, 1, 1]
+    assert [len(smtp.to(f"dewi{chat}@agency.example")) for chat in chats] == [0, 1, 1]
+    assert len(webhook.received) == 3
+    with store.transaction() as s:
+        rows = s.scalars(select(Notification).where(Notification.recipient == broken)).all()
+        statuses = sorted(s.scalars(select(Notification.status)))
+    (row,) = rows
+    assert (row.status, row.attempts) == ("failed", 2)
+    assert row.last_error == "unexpected RuntimeError (see the dispatcher's log)"
+    assert statuses == ["failed"] + ["sent"] * 8
+
+
+def test_a_row_whose_attempts_are_used_up_is_failed_and_never_claimed_again(
+    store: Store, api: TelegramApiStandIn, smtp: SmtpSink, webhook: WebhookReceiver
+) -> None:
+    """Its last attempt was never recorded (the dispatcher died, perhaps because of it)."""
+    settings = settings_for(api, smtp, webhook).model_copy(update={"dispatch_max_attempts": 3})
+    chat = next(CHAT_IDS)
+    hand_over_lead(store, settings, chat, f"dewi{chat}@agency.example")
+    with store.transaction() as s:
+        for channel, lease in [("telegram", -1), ("email", 60)]:  # run out; still running
+            s.execute(
+                update(Notification)
+                .where(Notification.channel == channel)
+                .values(
+                    attempts=3, locked_by="dead:1", locked_until=utcnow() + timedelta(seconds=lease)
+                )
+            )
+    dispatcher = Dispatcher(store, settings)
+    assert asyncio.run(dispatcher.run_once()).attempted == 1  # the webhook alone
+    assert outbox.claim(store, "next", 20, 60, 3)[1] == []  # nor later, by anyone
+
+    with store.transaction() as s:
+        rows = {n.channel: n for n in s.scalars(select(Notification))}
+    assert rows["telegram"].status == "failed" and rows["telegram"].attempts == 3
+    assert (rows["telegram"].last_error or "").startswith("gave up: attempts used up (3)")
+    assert rows["email"].status == "pending"  # its last attempt may still succeed
+    assert rows["webhook"].status == "sent"
+    assert api.messages_to(chat) == [] and smtp.to(f"dewi{chat}@agency.example") == []

@@ -10,7 +10,11 @@ from sinyal.settings import load_settings
 def test_embedded_defaults_put_the_tracker_store_next_to_the_data(clean_env: Path) -> None:
     settings = load_settings(data_dir=clean_env / "var", actions_port=6055)
     config = yaml.safe_load(write_endpoints(settings).read_text())
-    assert config["action_endpoint"] == {"url": "http://127.0.0.1:6055/webhook"}
+    assert config["action_endpoint"] == {
+        "url": "http://127.0.0.1:6055/webhook",
+        # Rasa expands it from its environment: the file never holds the token itself.
+        "headers": {"Authorization": "Bearer ${SINYAL_ACTIONS_TOKEN}"},
+    }
     assert config["tracker_store"] == {
         "type": "SQL",
         "dialect": "sqlite",

@@ -1,0 +1,1 @@
+"""Input channels this bot serves (credentials.yml names them by module path)."""

@@ -1,0 +1,87 @@
+"""The one way a prospect's message reaches Rasa: checked, capped, with a server-issued sender.
+
+The website chat socket (sinyal/web/chat_socket.py) and the Telegram bridge both relay here.
+What a stranger can type is text, nothing more: a message starting with ``/`` would otherwise be
+read by Rasa as an intent with entities (``/delete_my_data{"email": "..."}`` fills slots
+directly), so only the payloads of the bot's own buttons pass as commands; anything else loses
+its leading slashes and goes through NLU like any sentence. Overlong messages get a polite
+refusal instead of a model run.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+RASA_TIMEOUT = 30.0
+#: Control characters and lone surrogates (invalid UTF-8 escaped in JSON); format characters
+#: such as RTL marks and emoji joiners are text.
+UNPRINTABLE = frozenset({"Cc", "Cs"})
+#: Commands the gateways send themselves (the widget's first message, Telegram's /start).
+OWN_COMMANDS = frozenset({"/greet"})
+TOO_LONG = {
+    "en": "That message is too long for me. Could you put it in a few short sentences?",
+    "id": "Pesannya terlalu panjang untuk saya. Bisa ditulis dalam beberapa kalimat singkat?",
+}
+EMPTY = {
+    "en": "I didn't catch any words there. Could you write that again?",
+    "id": "Saya tidak menangkap kata apa pun. Bisa ditulis lagi?",
+}
+UNAVAILABLE = {
+    "en": "Sorry, I can't answer right now because of a technical problem. Please try again "
+    "in a minute.",
+    "id": "Maaf, saya belum bisa menjawab karena gangguan teknis. Silakan coba lagi sebentar lagi.",
+}
+
+
+def reply_in(texts: dict[str, str], language: object) -> str:
+    return texts.get(language if isinstance(language, str) else "en", texts["en"])
+
+
+def button_payloads(domain_file: Path) -> frozenset[str]:
+    """Every ``/intent...`` payload of a button in the domain: the commands a click can send."""
+    domain = yaml.safe_load(domain_file.read_text()) or {}
+    payloads = set(OWN_COMMANDS)
+    for variants in (domain.get("responses") or {}).values():
+        for variant in variants or []:
+            for button in (variant or {}).get("buttons") or []:
+                payload = str(button.get("payload", ""))
+                if payload.startswith("/"):
+                    # Responses escape braces as {{ }} (they are templates); clicks send { }.
+                    payloads.add(payload.replace("{{", "{").replace("}}", "}"))
+    return frozenset(payloads)
+
+
+def clean_text(text: object, commands: frozenset[str]) -> str:
+    """The message as Rasa should see it: printable text, a command only if a button sent it."""
+    raw = text if isinstance(text, str) else ""
+    printable = "".join(
+        " " if ch not in "\n\t" and unicodedata.category(ch) in UNPRINTABLE else ch for ch in raw
+    ).strip()
+    if printable.startswith("/") and printable not in commands:
+        return printable.lstrip("/").strip()
+    return printable
+
+
+class RasaClient:
+    """Rasa's REST channel (token-protected): one POST per message, the replies in the answer."""
+
+    def __init__(self, rasa_url: str, token: str, timeout: float = RASA_TIMEOUT) -> None:
+        self.url = f"{rasa_url}/webhooks/rest/webhook"
+        self.client = httpx.AsyncClient(
+            timeout=timeout, headers={"Authorization": f"Bearer {token}"}
+        )
+
+    async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[dict]:
+        body = {"sender": sender, "message": message, "metadata": metadata}
+        response = await self.client.post(self.url, json=body)
+        response.raise_for_status()
+        replies = response.json()
+        return replies if isinstance(replies, list) else []
+
+    async def close(self) -> None:
+        await self.client.aclose()

@@ -1,0 +1,195 @@
+"""The website chat's socket.io endpoint: server-issued senders, checked input, relayed to Rasa.
+
+Rasa is replaced by a loopback HTTP stand-in that records what reaches its REST channel and
+answers like it: this test is about what the relay lets through; the real Rasa behind it is
+exercised by tests/system (browser and attacker suites).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from sinyal.chat_gateway import TOO_LONG, UNAVAILABLE
+from sinyal.senders import is_web_session, new_web_session, origin_of
+from sinyal.settings import Settings
+from sinyal.store import Store
+from sinyal.web.app import create_asgi
+from sinyal.web.chat_socket import MESSAGES_PER_MINUTE, SLOW_DOWN
+from tests.chat_widget import Widget, wait_until
+from tests.helpers import free_port
+
+SECRET = "chat-socket-test-secret"
+RASA_TOKEN = "chat-socket-test-rasa-token"
+REPLY = [
+    {"recipient_id": "x", "text": "Hello\n\nMay I ask?", "buttons": [
+        {"title": "Yes", "payload": "/affirm"}]},
+]  # fmt: skip
+
+
+@dataclass
+class RasaStandIn:
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    server: ThreadingHTTPServer | None = None
+
+    def start(self) -> int:
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                stand_in.requests.append({"auth": self.headers.get("Authorization"), **body})
+                payload = json.dumps(REPLY).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return int(self.server.server_address[1])
+
+
+@pytest.fixture
+def rasa() -> Iterator[RasaStandIn]:
+    stand_in = RasaStandIn()
+    stand_in.start()
+    yield stand_in
+    assert stand_in.server is not None
+    stand_in.server.shutdown()
+
+
+def serve(settings: Settings, store: Store) -> Iterator[str]:
+    config = uvicorn.Config(
+        create_asgi(settings, store),
+        host="127.0.0.1",
+        port=settings.web_port,
+        log_level="error",
+        timeout_graceful_shutdown=1,  # a pending long-poll would hold the shutdown otherwise
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{settings.web_port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def chat_settings(tmp_path: Path, rasa_port: int) -> Settings:
+    port = free_port()
+    return Settings(
+        data_dir=tmp_path / "var",
+        public_url=f"http://127.0.0.1:{port}",
+        web_port=port,
+        rasa_port=rasa_port,
+        rasa_token=RASA_TOKEN,
+        secret_key=SECRET,
+        chat_message_max_chars=200,
+    )
+
+
+@pytest.fixture
+def web(store: Store, tmp_path: Path, rasa: RasaStandIn) -> Iterator[str]:
+    assert rasa.server is not None
+    yield from serve(chat_settings(tmp_path, rasa.server.server_address[1]), store)
+
+
+def test_the_server_issues_the_sender_and_ignores_a_chosen_one(web: str) -> None:
+    widget = Widget(web)
+    try:
+        for chosen in (None, "tg-4711", "w.forged.00000000000000000000000000000000"):
+            issued = widget.session(chosen)
+            assert issued != chosen and is_web_session(SECRET, issued)
+        kept = new_web_session(SECRET)  # a reload presents the id this server gave it
+        assert widget.session(kept) == kept
+    finally:
+        widget.close()
+
+
+def test_messages_reach_rasa_checked_with_the_issued_sender(web: str, rasa: RasaStandIn) -> None:
+    widget = Widget(web)
+    try:
+        sender = widget.session("victim-sender")
+        shown = widget.say(
+            '/delete_my_data{"email":"anna@firma.de"}',
+            2,
+            flow="demo",
+            token="tok_1",
+            language="id",
+            company="Forged GmbH",
+            channel="telegram",
+            variant="bad variant!",
+        )
+    finally:
+        widget.close()
+    (request,) = rasa.requests
+    assert request["auth"] == f"Bearer {RASA_TOKEN}"
+    assert request["sender"] == sender
+    assert request["message"] == 'delete_my_data{"email":"anna@firma.de"}'  # text, not intent
+    origin = request["metadata"].pop("origin")
+    assert origin == origin_of(SECRET, "127.0.0.1")  # keyed, for abuse limits: not the address
+    assert request["metadata"] == {
+        "flow": "demo",
+        "token": "tok_1",
+        "language": "id",
+        "channel": "website",
+    }
+    assert shown == [
+        {"text": "Hello"},
+        {"text": "May I ask?", "quick_replies": [
+            {"content_type": "text", "title": "Yes", "payload": "/affirm"}]},
+    ]  # fmt: skip
+
+
+def test_button_payloads_still_pass_as_commands(web: str, rasa: RasaStandIn) -> None:
+    widget = Widget(web)
+    try:
+        widget.session()
+        widget.say('/inform{"urgency":"asap"}', 2)
+    finally:
+        widget.close()
+    assert rasa.requests[0]["message"] == '/inform{"urgency":"asap"}'
+
+
+def test_overlong_and_flooding_messages_are_answered_without_rasa(
+    web: str, rasa: RasaStandIn
+) -> None:
+    widget = Widget(web)
+    try:
+        widget.session()
+        (reply,) = widget.say("x" * 201, 1, language="en")
+        assert reply == {"text": TOO_LONG["en"]} and rasa.requests == []
+        for _ in range(MESSAGES_PER_MINUTE + 5):  # without waiting for answers, as a script
+            widget.client.emit("user_uttered", {"message": "hi", "customData": {}})
+            time.sleep(0.05)  # engine.io's polling takes a bounded number of packets per POST
+        slow = {"text": SLOW_DOWN["en"]}
+        wait_until(lambda: widget.received.count(slow) >= 5)
+        assert len(rasa.requests) == MESSAGES_PER_MINUTE
+    finally:
+        widget.close()
+
+
+def test_rasa_down_gets_an_honest_reply(store: Store, tmp_path: Path) -> None:
+    for url in serve(chat_settings(tmp_path, free_port()), store):
+        widget = Widget(url)
+        try:
+            widget.session()
+            assert widget.say("hello", 1, language="en") == [{"text": UNAVAILABLE["en"]}]
+        finally:
+            widget.close()
