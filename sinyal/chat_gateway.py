@@ -10,6 +10,7 @@ refusal instead of a model run.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,18 @@ RASA_TIMEOUT = 30.0
 #: Control characters and lone surrogates (invalid UTF-8 escaped in JSON); format characters
 #: such as RTL marks and emoji joiners are text.
 UNPRINTABLE = frozenset({"Cc", "Cs"})
+LEADING_SLASHES = re.compile(r"^[\s/]+")
 #: Commands the gateways send themselves (the widget's first message, Telegram's /start).
 OWN_COMMANDS = frozenset({"/greet"})
 TOO_LONG = {
     "en": "That message is too long for me. Could you put it in a few short sentences?",
     "id": "Pesannya terlalu panjang untuk saya. Bisa ditulis dalam beberapa kalimat singkat?",
+}
+#: Messages one chat may send a minute; more get SLOW_DOWN instead of a model run.
+MESSAGES_PER_MINUTE = 30
+SLOW_DOWN = {
+    "en": "You're writing faster than I can read. Give me a moment, then try again.",
+    "id": "Anda menulis lebih cepat dari yang bisa saya baca. Tunggu sebentar, lalu coba lagi.",
 }
 EMPTY = {
     "en": "I didn't catch any words there. Could you write that again?",
@@ -63,7 +71,7 @@ def clean_text(text: object, commands: frozenset[str]) -> str:
         " " if ch not in "\n\t" and unicodedata.category(ch) in UNPRINTABLE else ch for ch in raw
     ).strip()
     if printable.startswith("/") and printable not in commands:
-        return printable.lstrip("/").strip()
+        return LEADING_SLASHES.sub("", printable)  # "/ /x" must not turn back into "/x"
     return printable
 
 

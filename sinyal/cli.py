@@ -123,16 +123,17 @@ def web() -> None:
     from sinyal.web.app import create_asgi
 
     settings = stored_run_secrets(settings_or_exit())
-    if settings.secret_key is None:
-        err_console.print(
-            "[yellow]warning:[/] SINYAL_SECRET_KEY is not set: logins last until this process "
-            "stops and do not work across several web processes"
-        )
     store = open_store(settings)
     try:
+        try:
+            app = create_asgi(settings, store)
+        except ValueError as exc:  # a missing token or key: `sinyal run` would have made them
+            err_console.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2) from None
         # No access log: paths carry tracked tokens (capabilities such as unsubscribe links).
+        # uvicorn takes X-Forwarded-For from a proxy on this machine (FORWARDED_ALLOW_IPS).
         uvicorn.run(
-            create_asgi(settings, store),
+            app,
             host=settings.host,
             port=settings.web_port,
             access_log=False,

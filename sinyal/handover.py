@@ -29,6 +29,8 @@ class HandoverResult:
 
 #: Requests for a person without contact details: one notification per origin per window.
 CONTACTLESS_WINDOW = 600
+#: Handover notifications per origin and hour, whatever the chats say (an office shares one).
+PER_ORIGIN_HOUR = 10
 QUIET_FLAG = "not_notified_repeat_request"
 
 
@@ -36,8 +38,18 @@ def _contactless(lead: Lead) -> bool:
     return not (lead.consent_given and (lead.email or lead.phone))
 
 
-def _first_from(session: Session, origin: str) -> bool:
-    return count_hit(session, f"contactless:{origin}", CONTACTLESS_WINDOW) <= 1
+def _notify_now(session: Session, lead: Lead, origin: str | None) -> bool:
+    """Contactless: the first per window and origin. Any: at most ``PER_ORIGIN_HOUR`` an hour
+    per origin (typing a made-up email must not reopen the flood)."""
+    if _contactless(lead):
+        key = f"contactless:{origin or f'lead:{lead.id}'}"
+        if count_hit(session, key, CONTACTLESS_WINDOW) > 1:
+            return False
+    return _within(session, origin)
+
+
+def _within(session: Session, origin: str | None) -> bool:
+    return origin is None or count_hit(session, f"handover:{origin}", 3600) <= PER_ORIGIN_HOUR
 
 
 def hand_over(
@@ -55,7 +67,7 @@ def hand_over(
     A request for a person from somebody who left no contact details notifies at most once per
     ``CONTACTLESS_WINDOW`` per ``origin`` (where the messages came from): fifty strangers'
     "talk to a human" from one place is one notification, not fifty; the leads all stay on the
-    dashboard.
+    dashboard. Every origin gets at most ``PER_ORIGIN_HOUR`` notifications an hour.
     """
     config = config or HandoverConfig()
     lead = session.get_one(Lead, lead_id, with_for_update=True)
@@ -64,7 +76,7 @@ def hand_over(
         consultant = (
             session.get(Consultant, existing.consultant_id) if existing.consultant_id else None
         )
-        if QUIET_FLAG in (lead.flags or []) and not _contactless(lead):
+        if QUIET_FLAG in (lead.flags or []) and not _contactless(lead) and _within(session, origin):
             lead.flags = [flag for flag in lead.flags if flag != QUIET_FLAG]
             outbox.enqueue(session, lead, consultant, settings)  # now somebody can call back
         return HandoverResult(existing.id, consultant.name if consultant else None, False)
@@ -79,8 +91,8 @@ def hand_over(
     lead.consultant_id = consultant.id if consultant else None
     session.flush()
     session.add(lead_event(EventType.HANDED_OVER, lead, reason=reason))
-    if _contactless(lead) and not _first_from(session, origin or f"lead:{lead.id}"):
-        lead.flags = sorted({*(lead.flags or []), QUIET_FLAG})
-    else:
+    if _notify_now(session, lead, origin):
         outbox.enqueue(session, lead, consultant, settings)
+    else:
+        lead.flags = sorted({*(lead.flags or []), QUIET_FLAG})
     return HandoverResult(handover.id, consultant.name if consultant else None, True)

@@ -62,9 +62,10 @@ def erase_lead_store(session: Session, sender_id: str, settings: Settings) -> in
 
     Only this conversation's own leads, never "every lead with this email": an address typed
     into a chat proves nothing (anyone can type anybody's), and Sinyal sends no confirmation
-    mail that could verify it. Addresses this conversation gave with consent, and the one its
-    outreach was written to, are put on the suppression list. A person who chatted twice
-    erases each chat from that chat, or asks the consultancy.
+    mail that could verify it; for the same reason an address typed in the chat is not put on
+    the suppression list (that would let anyone stop another person's mail). The address the
+    chat's outreach was written to is: the chat came through the link in that message. A
+    person who chatted twice erases each chat from that chat, or asks the consultancy.
     """
     conversation = session.scalars(
         select(Conversation).where(Conversation.sender_id == sender_id)
@@ -75,13 +76,11 @@ def erase_lead_store(session: Session, sender_id: str, settings: Settings) -> in
     for column in marked.get(Conversation.__tablename__, []):
         setattr(conversation, column, None)
     leads = session.scalars(select(Lead).where(Lead.conversation_id == conversation.id)).all()
-    addresses = {lead.email for lead in leads if lead.email and lead.consent_given}
     if conversation.outreach_message_id is not None:
         outreach = session.get(OutreachMessage, conversation.outreach_message_id)
         if outreach is not None and outreach.recipient_address:
-            addresses.add(outreach.recipient_address)  # whom the outreach was written to
-    for address in addresses:
-        forget_address(session, address)
+            # The chat came through the link in that person's message: it is theirs.
+            forget_address(session, outreach.recipient_address)
     for lead in leads:
         _erase_lead(session, lead, marked.get(Lead.__tablename__, []), settings)
     if conversation.outreach_message_id is not None:

@@ -200,6 +200,9 @@ class Settings(BaseSettings):
     )
     dispatch_poll_seconds: float = Field(default=0.5, gt=0, le=60)
     dispatch_batch: int = Field(default=20, ge=1, le=1000)
+    dispatch_per_minute: int = Field(
+        default=120, ge=1, le=100_000, description="notifications sent a minute, all dispatchers"
+    )
     dispatch_max_attempts: int = Field(default=12, ge=1, le=100)
     dispatch_timeout_seconds: float = Field(
         default=15.0, gt=0, le=120, description="one delivery attempt, per channel"

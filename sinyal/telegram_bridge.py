@@ -35,6 +35,8 @@ from telegram.ext import (
 
 from sinyal.chat_gateway import (
     EMPTY,
+    MESSAGES_PER_MINUTE,
+    SLOW_DOWN,
     TOO_LONG,
     UNAVAILABLE,
     RasaClient,
@@ -47,6 +49,7 @@ from sinyal.conversations import EntryContext, context_for_token
 from sinyal.senders import origin_of, telegram_sender
 from sinyal.settings import Settings
 from sinyal.store import Store
+from sinyal.store.ratelimit import hit
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +144,9 @@ class TelegramBridge:
             await context.bot.send_message(chat_id, reply_in(EMPTY, metadata.get("language")))
             return
         sender = telegram_sender(self.secret, chat_id)
+        if not await asyncio.to_thread(hit, self.store, f"chat:{sender}", MESSAGES_PER_MINUTE, 60):
+            await context.bot.send_message(chat_id, reply_in(SLOW_DOWN, metadata.get("language")))
+            return
         metadata = metadata | {"origin": origin_of(self.secret, f"telegram:{chat_id}")}
         async with self._chat_locks[chat_id]:
             typing = asyncio.create_task(self._keep_typing(chat_id, context))

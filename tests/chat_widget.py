@@ -11,13 +11,16 @@ import socketio
 class Widget:
     """What rasa-webchat does: session_request, then user_uttered; collects bot_uttered."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, forwarded_for: str | None = None) -> None:
         self.client = socketio.Client()
         self.confirmed: list[str] = []
         self.received: list[dict[str, Any]] = []
         self.client.on("session_confirm", self.confirmed.append)
         self.client.on("bot_uttered", self.received.append)
-        self.client.connect(url, transports=["polling"], headers={"Origin": url})
+        headers = {"Origin": url}
+        if forwarded_for:  # as a reverse proxy on this machine would tell the web app
+            headers["X-Forwarded-For"] = forwarded_for
+        self.client.connect(url, transports=["polling"], headers=headers)
 
     def session(self, asked: object = None) -> str:
         self.client.emit("session_request", {"session_id": asked})
@@ -30,11 +33,13 @@ class Widget:
         wait_until(lambda: len(self.received) >= before + expect)
         return self.received[before:]
 
-    def ask(self, message: str, timeout: float = 60, quiet: float = 0.8, **custom: object) -> list:
+    def ask(
+        self, message: str, timeout: float = 60, quiet: float = 0.8, custom_data: object = None
+    ) -> list:
         """Send; return every reply that came before the bot fell quiet (a real bot's turn
-        may be several messages)."""
+        may be several messages). ``custom_data`` is sent as is, hostile or not."""
         before = len(self.received)
-        self.client.emit("user_uttered", {"message": message, "customData": custom})
+        self.client.emit("user_uttered", {"message": message, "customData": custom_data or {}})
         wait_until(lambda: len(self.received) > before, timeout)
         seen = -1
         while seen != len(self.received):

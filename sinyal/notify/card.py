@@ -11,13 +11,13 @@ start a made-up line ("Phone: ..."). The webhook's JSON keeps the values as stor
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from typing import Any
 
 from sinyal.store.models import Consultant, Lead
+from sinyal.text import one_line
 
 LABELS = {
     "hiring_roles": "Roles",
@@ -38,22 +38,6 @@ CONTACT = {
 }
 #: Characters each shown value may have; a whole card stays within Telegram's 4096.
 COMPANY_LIMIT, VALUE_LIMIT = 120, 200
-#: Line breaks, control characters, lone surrogates (which cannot be encoded at all) ...
-_CONTROL_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
-#: ... and the bidirectional overrides that display text in another order than it is stored.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def one_line(value: str, limit: int) -> str:
-    """``value`` on one line of at most ``limit`` characters: control characters, line and
-    paragraph separators and bidi overrides become spaces, runs of spaces one space."""
-    spaced = "".join(" " if _is_control(ch) else ch for ch in value)
-    line = " ".join(spaced.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def _is_control(ch: str) -> bool:
-    return unicodedata.category(ch) in _CONTROL_CATEGORIES or ch in _BIDI_CONTROLS
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ Telegram message id), or raises ``DeliveryError``: ``permanent`` when retrying c
 Every message carries the notification's idempotency key (email Message-ID, webhook
 ``Idempotency-Key`` header) so a receiver can drop the copy a crash mid-delivery may cause.
 
-The card's values are already one line each (``card.one_line``); headers are still built
+The card's values are already one line each (``sinyal.text.one_line``); headers are still built
 with the email package's header registry (``Address``; ``policy.default`` refuses a line break
 in any header) and percent-encoding, and a message that cannot be built is a permanent
 ``DeliveryError`` for that one notification, never an exception out of ``send``.
@@ -32,8 +32,9 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from sinyal.mail import smtp_session
-from sinyal.notify.card import LeadCard, one_line
+from sinyal.notify.card import LeadCard
 from sinyal.settings import Settings
+from sinyal.text import one_line
 
 
 class DeliveryError(Exception):

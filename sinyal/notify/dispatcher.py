@@ -69,6 +69,7 @@ class Dispatcher:
             s.dispatch_batch,
             s.dispatch_lease_seconds,
             s.dispatch_max_attempts,
+            s.dispatch_per_minute,
         )
         if not batch:
             return RoundResult()

@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from sinyal.leads import lead_event
@@ -100,16 +100,36 @@ def enqueue(
     return len(rows)
 
 
+def _recently_used(session: Session, now: datetime) -> int:
+    """Notifications sent in the last minute or leased right now (being sent)."""
+    recent = or_(
+        Notification.sent_at > now - timedelta(minutes=1),
+        (Notification.status == PENDING) & (Notification.locked_until > now),
+    )
+    return int(session.scalar(select(func.count()).select_from(Notification).where(recent)) or 0)
+
+
 def claim(
-    store: Store, worker: str, limit: int, lease_seconds: float, max_attempts: int
+    store: Store,
+    worker: str,
+    limit: int,
+    lease_seconds: float,
+    max_attempts: int,
+    per_minute: int | None = None,
 ) -> tuple[str, list[Notification]]:
     """Up to ``limit`` due notifications with attempts left, leased to this claim's token
     (returned with them). The lease must outlast a delivery attempt, or a slow send could be
-    claimed twice."""
+    claimed twice. ``per_minute`` is the global budget: what was sent in the last minute or is
+    in flight counts against it, and the rest waits for the next round (queued, not dropped).
+    Two dispatchers claiming at the same instant may overshoot it by one batch."""
     token = f"{worker}:{uuid.uuid4().hex[:12]}"
     now = utcnow()
     with store.transaction() as session:
         _give_up_unsettled(session, max_attempts, now)
+        if per_minute is not None:
+            limit = min(limit, per_minute - _recently_used(session, now))
+            if limit <= 0:
+                return token, []
         due = (
             select(Notification.id)
             .where(

@@ -10,6 +10,10 @@ from sinyal.outreach.links import tracked_url, unsubscribe_url
 from sinyal.outreach.templates import render
 from sinyal.settings import Settings
 from sinyal.store.models import Company, Contact, EventType, KpiEvent, OutreachMessage, Trigger
+from sinyal.text import one_line
+
+#: A subject is one line (a scraped company name may carry a line break: header injection).
+SUBJECT_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ def render_message(
     if link not in body:
         body = f"{body}\n\n{call}: {link}"
     return RenderedMessage(
-        subject=render(variant.subject or "", context),
+        subject=one_line(render(variant.subject or "", context), SUBJECT_LIMIT),
         body=body,
         link=link,
         unsubscribe_link=unsubscribe,

@@ -33,15 +33,21 @@ def secrets_file(settings: Settings) -> Path:
 def _read(path: Path) -> dict[str, str]:
     if not path.exists():
         return {}
+    if path.stat().st_mode & 0o077:
+        raise PermissionError(f"{path} is readable by others: `chmod 600 {path}` (or delete it)")
     pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
     return {name.strip(): value.strip() for name, value in pairs}
 
 
 def _write(path: Path, values: dict[str, str]) -> None:
+    """Private from the first byte, and whole: written beside, then renamed over."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write("".join(f"{name}={value}\n" for name, value in sorted(values.items())))
+    os.replace(partial, path)
 
 
 def stored_run_secrets(settings: Settings) -> Settings:

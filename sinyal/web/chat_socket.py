@@ -19,9 +19,9 @@ balancer); the conversation itself is in Rasa's tracker store, so any process ca
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import re
-import secrets
 from typing import Any
 
 import httpx
@@ -29,6 +29,8 @@ import socketio
 
 from sinyal.chat_gateway import (
     EMPTY,
+    MESSAGES_PER_MINUTE,
+    SLOW_DOWN,
     TOO_LONG,
     UNAVAILABLE,
     RasaClient,
@@ -45,11 +47,7 @@ from sinyal.store.ratelimit import hit
 logger = logging.getLogger(__name__)
 
 CHANNEL = "website"
-MESSAGES_PER_MINUTE = 30
-SLOW_DOWN = {
-    "en": "You're writing faster than I can read. Give me a moment, then try again.",
-    "id": "Anda menulis lebih cepat dari yang bisa saya baca. Tunggu sebentar, lalu coba lagi.",
-}
+ORIGIN_PER_MINUTE = 300  # all chats from one address (an office shares one)
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,119}$")
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 ENTRY_KEYS = {"flow": NAME, "variant": NAME, "token": TOKEN}
@@ -86,22 +84,39 @@ def widget_messages(reply: dict[str, Any]) -> list[dict[str, Any]]:
     return messages
 
 
+def client_network(environ: dict[str, Any]) -> str:
+    """The client's address from the ASGI scope (uvicorn puts a trusted proxy's
+    X-Forwarded-For there); IPv6 clients by their /64, which one subscriber usually holds."""
+    client = (environ.get("asgi.scope") or {}).get("client") or ("unknown", 0)
+    try:
+        address = ipaddress.ip_address(client[0])
+    except ValueError:
+        return str(client[0])
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 class ChatSocket:
     """The socket.io server; ``asgi(app)`` puts it in front of the FastAPI app."""
 
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
-        # Without SINYAL_SECRET_KEY (`sinyal web` alone) a reload starts a new conversation.
-        key = settings.secret_key
-        self.secret = key.get_secret_value() if key else secrets.token_urlsafe(32)
+        if settings.secret_key is None or settings.rasa_token is None:
+            raise ValueError(
+                "SINYAL_SECRET_KEY and SINYAL_RASA_TOKEN must be set: they sign chat sessions "
+                "and open Rasa's REST channel (`sinyal run` generates both)"
+            )
+        self.secret = settings.secret_key.get_secret_value()
+        self._locks: dict[str, asyncio.Lock] = {}
         self.commands = button_payloads(settings.bot_dir / "domain.yml")
-        token = settings.rasa_token.get_secret_value() if settings.rasa_token else ""
-        self.rasa = RasaClient(settings.rasa_url, token)
+        self.rasa = RasaClient(settings.rasa_url, settings.rasa_token.get_secret_value())
         # Same-origin only (python-socketio compares Origin with Host when given None).
         self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins=None)
         self.sio.on("session_request", self.on_session_request)
         self.sio.on("user_uttered", self.on_user_uttered)
+        self.sio.on("disconnect", self.on_disconnect)
 
     def asgi(self, app: Any) -> socketio.ASGIApp:
         return socketio.ASGIApp(self.sio, other_asgi_app=app, socketio_path="socket.io")
@@ -110,10 +125,13 @@ class ChatSocket:
         asked = data.get("session_id") if isinstance(data, dict) else None
         fresh = not is_web_session(self.secret, asked)
         session_id = new_web_session(self.secret) if fresh else str(asked)
-        environ = self.sio.get_environ(sid) or {}
-        origin = origin_of(self.secret, str(environ.get("REMOTE_ADDR") or "unknown"))
+        origin = origin_of(self.secret, client_network(self.sio.get_environ(sid) or {}))
         await self.sio.save_session(sid, {"sender": session_id, "origin": origin})
         await self.sio.emit("session_confirm", session_id, to=sid)
+
+    async def on_disconnect(self, sid: str, *_reason: object) -> None:
+        session = await self.sio.get_session(sid)
+        self._locks.pop(session.get("sender", ""), None)
 
     async def on_user_uttered(self, sid: str, data: object) -> None:
         session = await self.sio.get_session(sid)
@@ -126,7 +144,15 @@ class ChatSocket:
         if isinstance(message, str) and len(message) > self.settings.chat_message_max_chars:
             await self._say(sid, reply_in(TOO_LONG, language))
             return
-        if not await asyncio.to_thread(self._within_limit, sender):
+        lock = self._locks.setdefault(sender, asyncio.Lock())
+        async with lock:  # one chat's messages reach Rasa in the order they were sent
+            await self._relay(sid, sender, message, metadata)
+
+    async def _relay(
+        self, sid: str, sender: str, message: object, metadata: dict[str, str]
+    ) -> None:
+        language = metadata.get("language")
+        if not await asyncio.to_thread(self._within_limit, sender, metadata["origin"]):
             await self._say(sid, reply_in(SLOW_DOWN, language))
             return
         text = clean_text(message, self.commands)
@@ -143,8 +169,9 @@ class ChatSocket:
             for shown in widget_messages(reply):
                 await self.sio.emit("bot_uttered", shown, to=sid)
 
-    def _within_limit(self, sender: str) -> bool:
-        return hit(self.store, f"chat:{sender}", MESSAGES_PER_MINUTE, 60)
+    def _within_limit(self, sender: str, origin: str) -> bool:
+        per_chat = hit(self.store, f"chat:{sender}", MESSAGES_PER_MINUTE, 60)
+        return per_chat and hit(self.store, f"chat-origin:{origin}", ORIGIN_PER_MINUTE, 60)
 
     async def _say(self, sid: str, text: str) -> None:
         await self.sio.emit("bot_uttered", {"text": text}, to=sid)

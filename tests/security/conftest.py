@@ -19,7 +19,7 @@ from tests.system.conftest import (  # noqa: F401 (fixtures this directory's tes
 from tests.telegram_api import TelegramApiStandIn
 
 
-@pytest.fixture(scope="package", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def system(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,

@@ -21,6 +21,9 @@ def test_button_payloads_are_read_from_the_domain_with_single_braces() -> None:
     [
         ('/delete_my_data{"email":"anna@firma.de"}', 'delete_my_data{"email":"anna@firma.de"}'),
         ("//request_human", "request_human"),
+        ('/ /delete_my_data{"email":"a@b.de"}', 'delete_my_data{"email":"a@b.de"}'),
+        ("/\t/restart", "restart"),
+        ("/\u00a0/restart", "restart"),
         ('/inform{"urgency":"asap","email":"x@y.z"}', 'inform{"urgency":"asap","email":"x@y.z"}'),
         ("/affirm", "/affirm"),
         ('/inform{"urgency":"asap"}', '/inform{"urgency":"asap"}'),

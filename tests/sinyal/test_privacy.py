@@ -95,9 +95,14 @@ def test_unknown_sender_erases_nothing(store: Store, settings: Settings) -> None
 
 
 def test_a_typed_address_erases_nobody_else(store: Store, settings: Settings) -> None:
-    """The attacker's chat gave the victim's address: erasing it leaves the victim's lead."""
+    """The attacker's chat gave the victim's address: erasing it leaves the victim's lead,
+    contact-list entry and mail alone."""
     seed(store, "victim")
     with store.transaction() as s:
+        acme = Company(name="Acme", normalized_name="acme")
+        s.add(acme)
+        s.flush()
+        s.add(Contact(company_id=acme.id, email="anna@acme.example", name="Anna"))
         attacker = Conversation(sender_id="attacker", channel="rest")
         s.add(attacker)
         s.flush()
@@ -111,6 +116,8 @@ def test_a_typed_address_erases_nobody_else(store: Store, settings: Settings) ->
             "+494012345",
             None,
         )
+        assert s.scalars(select(Contact.email)).all() == ["anna@acme.example"]
+        assert suppressed_because(s, "anna@acme.example", None) is None
 
 
 def test_the_crm_hears_of_the_erasure_once_without_personal_data(

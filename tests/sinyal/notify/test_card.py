@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sinyal.notify.card import COMPANY_LIMIT, VALUE_LIMIT, one_line, render
+from sinyal.notify.card import COMPANY_LIMIT, VALUE_LIMIT, render
 from sinyal.notify.channels import TELEGRAM_TEXT_LIMIT, header_value, sender, telegram_text
 from sinyal.store.models import Consultant, Lead
+from sinyal.text import one_line
 
 
 def test_one_line_removes_breaks_controls_and_bidi_overrides() -> None:

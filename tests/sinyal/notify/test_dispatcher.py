@@ -343,3 +343,24 @@ def test_a_row_whose_attempts_are_used_up_is_failed_and_never_claimed_again(
     assert rows["email"].status == "pending"  # its last attempt may still succeed
     assert rows["webhook"].status == "sent"
     assert api.messages_to(chat) == [] and smtp.to(f"dewi{chat}@agency.example") == []
+
+
+def test_the_global_budget_queues_what_exceeds_it(
+    store: Store, api: TelegramApiStandIn, smtp: SmtpSink, webhook: WebhookReceiver
+) -> None:
+    """A flood of handovers waits for the next minute instead of being sent or dropped."""
+    settings = settings_for(api, smtp, webhook)
+    for _ in range(4):
+        chat = next(CHAT_IDS)
+        hand_over_lead(store, settings, chat, f"budget{chat}@agency.example")  # 3 rows each
+    first = outbox.claim(store, "a", 20, 60, 12, per_minute=5)[1]
+    assert len(first) == 5  # the rest is over this minute's budget
+    assert outbox.claim(store, "b", 20, 60, 12, per_minute=5)[1] == []  # in flight counts
+    with store.transaction() as s:  # those five were sent a minute ago: budget free again
+        s.execute(
+            update(Notification)
+            .where(Notification.id.in_([n.id for n in first]))
+            .values(status="sent", sent_at=utcnow() - timedelta(minutes=2), locked_until=None)
+        )
+    later = outbox.claim(store, "c", 20, 60, 12, per_minute=5)[1]
+    assert len(later) == 5 and pending(store) == 12 - 5  # nothing was dropped

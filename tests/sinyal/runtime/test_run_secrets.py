@@ -47,3 +47,11 @@ def test_environment_wins_and_is_not_written(tmp_path: Path) -> None:
 
 def test_nothing_stored_means_nothing_filled(tmp_path: Path) -> None:
     assert stored_run_secrets(Settings(data_dir=tmp_path)).rasa_token is None
+
+
+def test_a_file_others_can_read_is_refused(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    with_run_secrets(settings)
+    secrets_file(settings).chmod(0o644)
+    with pytest.raises(PermissionError, match="chmod 600"):
+        with_run_secrets(Settings(data_dir=tmp_path))

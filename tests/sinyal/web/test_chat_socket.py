@@ -19,12 +19,11 @@ from typing import Any
 import pytest
 import uvicorn
 
-from sinyal.chat_gateway import TOO_LONG, UNAVAILABLE
+from sinyal.chat_gateway import MESSAGES_PER_MINUTE, SLOW_DOWN, TOO_LONG, UNAVAILABLE
 from sinyal.senders import is_web_session, new_web_session, origin_of
 from sinyal.settings import Settings
 from sinyal.store import Store
 from sinyal.web.app import create_asgi
-from sinyal.web.chat_socket import MESSAGES_PER_MINUTE, SLOW_DOWN
 from tests.chat_widget import Widget, wait_until
 from tests.helpers import free_port
 
@@ -142,8 +141,7 @@ def test_messages_reach_rasa_checked_with_the_issued_sender(web: str, rasa: Rasa
     assert request["auth"] == f"Bearer {RASA_TOKEN}"
     assert request["sender"] == sender
     assert request["message"] == 'delete_my_data{"email":"anna@firma.de"}'  # text, not intent
-    origin = request["metadata"].pop("origin")
-    assert origin == origin_of(SECRET, "127.0.0.1")  # keyed, for abuse limits: not the address
+    assert request["metadata"].pop("origin") == origin_of(SECRET, "127.0.0.1")
     assert request["metadata"] == {
         "flow": "demo",
         "token": "tok_1",
@@ -193,3 +191,19 @@ def test_rasa_down_gets_an_honest_reply(store: Store, tmp_path: Path) -> None:
             assert widget.say("hello", 1, language="en") == [{"text": UNAVAILABLE["en"]}]
         finally:
             widget.close()
+
+
+def test_origins_tell_clients_apart_without_naming_them(web: str, rasa: RasaStandIn) -> None:
+    """The origin (for abuse limits) is the client's address behind a trusted proxy, keyed;
+    IPv6 clients count by their /64."""
+    for forwarded in ("203.0.113.7", "198.51.100.9", "2001:db8:1:2::5", "2001:db8:1:2::6"):
+        widget = Widget(web, forwarded_for=forwarded)
+        try:
+            widget.session()
+            widget.say("hi", 2)
+        finally:
+            widget.close()
+    origins = [request["metadata"]["origin"] for request in rasa.requests]
+    assert origins[0] == origin_of(SECRET, "203.0.113.7") and "203.0" not in origins[0]
+    assert origins[1] == origin_of(SECRET, "198.51.100.9") != origins[0]
+    assert origins[2] == origins[3] == origin_of(SECRET, "2001:db8:1:2::/64")

@@ -1,0 +1,27 @@
+"""Prospect-written text made safe for one-line places: email headers, titles, Telegram lines.
+
+A line break in a Subject starts a header of the writer's choosing (``Bcc:``); in a Telegram
+card it starts a made-up line ("Phone: ..."). Used by outreach (subjects filled with scraped
+company names) and by handover cards.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+#: Line breaks, control characters, lone surrogates (which cannot be encoded at all) ...
+_CONTROL_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+#: ... and the bidirectional overrides that display text in another order than it is stored.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def one_line(value: str, limit: int) -> str:
+    """``value`` on one line of at most ``limit`` characters: control characters, line and
+    paragraph separators and bidi overrides become spaces, runs of spaces one space."""
+    spaced = "".join(" " if _is_control(ch) else ch for ch in value)
+    line = " ".join(spaced.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) in _CONTROL_CATEGORIES or ch in _BIDI_CONTROLS
