@@ -10,11 +10,10 @@ import pytest
 
 from sinyal.store import Store
 from tests.system.conftest import (  # noqa: F401 (fixtures this directory's tests use)
-    READY_LINE,
     RunningSystem,
     postgres_database,
     redis_url,
-    start_system,
+    running_system,
 )
 from tests.telegram_api import TelegramApiStandIn
 
@@ -26,21 +25,13 @@ def system(
     trained_model: Path,
     telegram_api: TelegramApiStandIn,
 ) -> Iterator[RunningSystem]:
-    extra = {
-        "TELEGRAM_BOT_TOKEN": telegram_api.token,
-        "SINYAL_TELEGRAM_API_URL": telegram_api.base_url,
-        "SINYAL_TEAM_EMAIL": "team@consultancy.example",
-    }
-    if request.param == "postgresql":
-        database = request.getfixturevalue("postgres_database")
-        extra["DATABASE_URL"] = database.render_as_string(hide_password=False)
-        extra["SINYAL_REDIS_URL"] = request.getfixturevalue("redis_url")
-    running = start_system(tmp_path_factory.mktemp(f"attacked-{request.param}"), extra)
-    try:
-        running.wait_for(READY_LINE, timeout=400)
-        yield running
-    finally:
-        running.stop()
+    yield from running_system(
+        request,
+        tmp_path_factory,
+        telegram_api,
+        "attacked",
+        SINYAL_TEAM_EMAIL="team@consultancy.example",
+    )
 
 
 @pytest.fixture

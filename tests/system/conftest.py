@@ -194,6 +194,32 @@ def redis_url() -> str:
     return url
 
 
+def running_system(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    telegram_api: TelegramApiStandIn,
+    label: str,
+    **extra_env: str,
+) -> Iterator[RunningSystem]:
+    """`sinyal run` on the backend ``request.param`` names, with the Telegram bridge pointed at
+    the stand-in (a bot token makes `sinyal run` start it), stopped at teardown."""
+    extra = {
+        "TELEGRAM_BOT_TOKEN": telegram_api.token,
+        "SINYAL_TELEGRAM_API_URL": telegram_api.base_url,
+        **extra_env,
+    }
+    if request.param == "postgresql":
+        database = request.getfixturevalue("postgres_database")
+        extra["DATABASE_URL"] = database.render_as_string(hide_password=False)
+        extra["SINYAL_REDIS_URL"] = request.getfixturevalue("redis_url")
+    running = start_system(tmp_path_factory.mktemp(f"{label}-{request.param}"), extra)
+    try:
+        running.wait_for(READY_LINE, timeout=400)
+        yield running
+    finally:
+        running.stop()
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def system(
     request: pytest.FixtureRequest,
@@ -201,18 +227,4 @@ def system(
     trained_model: Path,
     telegram_api: TelegramApiStandIn,
 ) -> Iterator[RunningSystem]:
-    # A bot token makes `sinyal run` start the Telegram bridge, pointed at the stand-in.
-    extra = {
-        "TELEGRAM_BOT_TOKEN": telegram_api.token,
-        "SINYAL_TELEGRAM_API_URL": telegram_api.base_url,
-    }
-    if request.param == "postgresql":
-        database = request.getfixturevalue("postgres_database")
-        extra["DATABASE_URL"] = database.render_as_string(hide_password=False)
-        extra["SINYAL_REDIS_URL"] = request.getfixturevalue("redis_url")
-    running = start_system(tmp_path_factory.mktemp(f"system-{request.param}"), extra)
-    try:
-        running.wait_for(READY_LINE, timeout=400)
-        yield running
-    finally:
-        running.stop()
+    yield from running_system(request, tmp_path_factory, telegram_api, "system")
