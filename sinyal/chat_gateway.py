@@ -18,6 +18,9 @@ from typing import Any
 import httpx
 import yaml
 
+from sinyal.store import Store
+from sinyal.store.ratelimit import hit
+
 RASA_TIMEOUT = 30.0
 #: Control characters and lone surrogates (invalid UTF-8 escaped in JSON); format characters
 #: such as RTL marks and emoji joiners are text.
@@ -44,6 +47,12 @@ UNAVAILABLE = {
     "in a minute.",
     "id": "Maaf, saya belum bisa menjawab karena gangguan teknis. Silakan coba lagi sebentar lagi.",
 }
+
+
+def within_chat_limit(store: Store, sender: str) -> bool:
+    """Count one message of this chat; False past ``MESSAGES_PER_MINUTE`` (every process
+    counts together: the counter is in the database)."""
+    return hit(store, f"chat:{sender}", MESSAGES_PER_MINUTE, 60)
 
 
 def reply_in(texts: dict[str, str], language: object) -> str:

@@ -98,7 +98,7 @@ def _erase_lead(session: Session, lead: Lead, columns: Collection[str], settings
     first_time = lead.erased_at is None
     for column in columns:
         setattr(lead, column, None)
-    answers = dict(lead.answers or {})
+    answers = lead.answers or {}
     lead.answers = {k: ("" if k in FREE_TEXT_ANSWERS else v) for k, v in answers.items()}
     lead.erased_at = utcnow()
     if first_time:

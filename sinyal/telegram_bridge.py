@@ -35,7 +35,6 @@ from telegram.ext import (
 
 from sinyal.chat_gateway import (
     EMPTY,
-    MESSAGES_PER_MINUTE,
     SLOW_DOWN,
     TOO_LONG,
     UNAVAILABLE,
@@ -43,13 +42,13 @@ from sinyal.chat_gateway import (
     button_payloads,
     clean_text,
     reply_in,
+    within_chat_limit,
 )
 from sinyal.consultant_desk import BUTTON_PATTERN, ConsultantDesk
 from sinyal.conversations import EntryContext, context_for_token
 from sinyal.senders import origin_of, telegram_sender
 from sinyal.settings import Settings
 from sinyal.store import Store
-from sinyal.store.ratelimit import hit
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +143,7 @@ class TelegramBridge:
             await context.bot.send_message(chat_id, reply_in(EMPTY, metadata.get("language")))
             return
         sender = telegram_sender(self.secret, chat_id)
-        if not await asyncio.to_thread(hit, self.store, f"chat:{sender}", MESSAGES_PER_MINUTE, 60):
+        if not await asyncio.to_thread(within_chat_limit, self.store, sender):
             await context.bot.send_message(chat_id, reply_in(SLOW_DOWN, metadata.get("language")))
             return
         metadata = metadata | {"origin": origin_of(self.secret, f"telegram:{chat_id}")}

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-import re
 from typing import Any
 
 import httpx
@@ -29,7 +28,6 @@ import socketio
 
 from sinyal.chat_gateway import (
     EMPTY,
-    MESSAGES_PER_MINUTE,
     SLOW_DOWN,
     TOO_LONG,
     UNAVAILABLE,
@@ -37,33 +35,17 @@ from sinyal.chat_gateway import (
     button_payloads,
     clean_text,
     reply_in,
+    within_chat_limit,
 )
-from sinyal.outreach.clicks import CHAT_LANGUAGES
 from sinyal.senders import is_web_session, new_web_session, origin_of
 from sinyal.settings import Settings
 from sinyal.store import Store
 from sinyal.store.ratelimit import hit
+from sinyal.web.public import entry_metadata
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = "website"
 ORIGIN_PER_MINUTE = 300  # all chats from one address (an office shares one)
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,119}$")
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-ENTRY_KEYS = {"flow": NAME, "variant": NAME, "token": TOKEN}
-
-
-def entry_metadata(custom_data: object) -> dict[str, str]:
-    """What the widget may tell the bot about its entry link; everything else is dropped."""
-    given = custom_data if isinstance(custom_data, dict) else {}
-    metadata = {
-        key: value
-        for key, pattern in ENTRY_KEYS.items()
-        if isinstance(value := given.get(key), str) and pattern.match(value)
-    }
-    if given.get("language") in CHAT_LANGUAGES:
-        metadata["language"] = given["language"]
-    return metadata | {"channel": CHANNEL}
 
 
 def widget_messages(reply: dict[str, Any]) -> list[dict[str, Any]]:
@@ -170,8 +152,9 @@ class ChatSocket:
                 await self.sio.emit("bot_uttered", shown, to=sid)
 
     def _within_limit(self, sender: str, origin: str) -> bool:
-        per_chat = hit(self.store, f"chat:{sender}", MESSAGES_PER_MINUTE, 60)
-        return per_chat and hit(self.store, f"chat-origin:{origin}", ORIGIN_PER_MINUTE, 60)
+        return within_chat_limit(self.store, sender) and hit(
+            self.store, f"chat-origin:{origin}", ORIGIN_PER_MINUTE, 60
+        )
 
     async def _say(self, sid: str, text: str) -> None:
         await self.sio.emit("bot_uttered", {"text": text}, to=sid)

@@ -18,9 +18,28 @@ from sinyal.web.context import TEMPLATES, WebContext, web_context
 #: Anything else in a token's place is somebody's typo or a probe: the neutral page, no error.
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,119}$")
+ENTRY_KEYS = {"flow": NAME, "variant": NAME, "token": TOKEN}
+CHAT_CHANNEL = "website"
 CLICK_LIMIT = (60, 60)  # tracked-link clicks per client address per minute
 
 router = APIRouter()
+
+
+def entry_metadata(given: object) -> dict[str, str]:
+    """What a website chat may say about its entry link (the page's query, then the widget's
+    ``customData`` with every message): flow, variant, token and language when well formed,
+    and the channel; everything else is dropped."""
+    values = given if isinstance(given, dict) else {}
+    metadata = {
+        key: value
+        for key, pattern in ENTRY_KEYS.items()
+        if isinstance(value := values.get(key), str) and pattern.match(value)
+    }
+    if values.get("language") in CHAT_LANGUAGES:
+        metadata["language"] = values["language"]
+    return metadata | {"channel": CHAT_CHANNEL}
+
+
 Web = Annotated[WebContext, Depends(web_context)]
 
 
@@ -86,13 +105,7 @@ def chat(
     lang: Annotated[str | None, Query()] = None,
 ) -> HTMLResponse:
     """The consultancy's demo page with the chat widget; odd entry parameters are dropped."""
-    given = {
-        "flow": flow if flow and NAME.match(flow) else None,
-        "variant": variant if variant and NAME.match(variant) else None,
-        "token": t if t and TOKEN.match(t) else None,
-        "language": lang if lang in CHAT_LANGUAGES else None,
-    }
-    context = {k: v for k, v in given.items() if v} | {"channel": "website"}
+    context = entry_metadata({"flow": flow, "variant": variant, "token": t, "language": lang})
     return TEMPLATES.TemplateResponse(
         request,
         "chat.html",
