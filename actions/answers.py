@@ -1,50 +1,34 @@
 """The prospect's answers as the tracker holds them, turned into a lead in the store.
 
 Slots are the copy of record while the chat runs: if the store is down, an action says so,
-sets ``lead_pending`` and the answers stay in the tracker; ``save_answers`` runs again at the
-next action that reaches the store.
+sets ``lead_pending`` and the answers stay in the tracker. The save is then finished by the
+next action that reaches the store (``save_pending``), or, if the prospect has left, by the
+pending-lead sweeper in ``sinyal dispatch`` (sinyal/pending_leads.py), which does the same.
 """
 
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.store import in_transaction, settings
-from sinyal.contact import ContactError, check_email
-from sinyal.conversations import EntryContext
-from sinyal.flows import FlowDefinition, FlowError, find_flow
-from sinyal.leads import Contact, LeadDraft, SavedLead, save_lead
-from sinyal.qualification import ANSWER_FIELDS, QualificationRules
-from sinyal.routing import HandoverConfig
+from sinyal.flows import FlowDefinition, current_flow
+from sinyal.handover import HandoverResult, finish_failed_save, save_and_hand_over
+from sinyal.leads import LeadDraft, SavedLead, save_lead
+from sinyal.qualification import QualificationRules
+from sinyal.senders import ORIGIN
 
 logger = logging.getLogger(__name__)
 
 CONTACT_SLOTS = ("person_name", "email", "phone", "contact_time")
 
 
-@lru_cache(maxsize=32)
-def _flow(flows_dir: Path, name: str, _mtime: float) -> FlowDefinition:
-    return find_flow(flows_dir, name)
-
-
 def flow_for(flow: str | None) -> FlowDefinition | None:
     """The chat's flow definition (re-read when a flow file changes); None when unknown."""
-    if not flow:
-        return None
-    flows_dir = settings().flows_path
-    try:
-        mtime = max((p.stat().st_mtime for p in flows_dir.glob("*.yml")), default=0.0)
-        return _flow(flows_dir, flow, mtime)
-    except FlowError as exc:
-        logger.warning("using default scoring and routing: %s", exc)
-        return None
+    return current_flow(settings().flows_path, flow)
 
 
 def rules_for(flow: str | None) -> QualificationRules:
@@ -53,53 +37,21 @@ def rules_for(flow: str | None) -> QualificationRules:
     return definition.qualification if definition else QualificationRules()
 
 
-def handover_for(flow: str | None) -> HandoverConfig:
-    """The handover routes of the chat's flow; the defaults for chats without a known flow."""
-    definition = flow_for(flow)
-    return definition.handover if definition else HandoverConfig()
-
-
 def language_of(tracker: Tracker) -> str:
     return tracker.get_slot("language") or settings().default_language
 
 
 def draft_from(tracker: Tracker) -> LeadDraft:
-    slots = tracker.current_slot_values()
-    answers: dict[str, Any] = {name: slots.get(name) for name in ANSWER_FIELDS}
-    answers["company"] = slots.get("company")
-    flags: tuple[str, ...] = ()
-    email = slots.get("email")
-    if email:
-        try:
-            flags = ("freemail",) if check_email(email, "accept").freemail else ()
-        except ContactError:
-            email = None  # never store what validation would have refused
-    contact = Contact(
-        name=slots.get("person_name"),
-        email=email,
-        phone=slots.get("phone"),
-        contact_time=slots.get("contact_time"),
-        flags=flags,
+    return LeadDraft.from_slots(
+        tracker.sender_id, tracker.current_slot_values(), settings().default_language
     )
-    context = EntryContext.parse(
-        {
-            "flow": slots.get("flow"),
-            "variant": slots.get("variant"),
-            "token": slots.get("outreach_token"),
-            "company": slots.get("company"),
-            "role": slots.get("role"),
-            "days_open": slots.get("days_open"),
-            "language": slots.get("language"),
-        }
-    )
-    return LeadDraft(
-        sender_id=tracker.sender_id,
-        answers=answers,
-        consent=slots.get("consent"),
-        contact=contact,
-        context=context,
-        language=language_of(tracker),
-    )
+
+
+def origin_of_message(tracker: Tracker) -> str | None:
+    """Where the latest message came from, as the gateway keyed it (sinyal/senders.py)."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    origin = metadata.get("origin") if isinstance(metadata, dict) else None
+    return origin if isinstance(origin, str) and ORIGIN.match(origin) else None
 
 
 async def save_answers(tracker: Tracker) -> SavedLead:
@@ -107,6 +59,17 @@ async def save_answers(tracker: Tracker) -> SavedLead:
     draft = draft_from(tracker)
     rules = rules_for(draft.context.flow)
     return await in_transaction(lambda session: save_lead(session, draft, rules))
+
+
+async def hand_over_answers(
+    tracker: Tracker, reason: str | None
+) -> tuple[SavedLead, HandoverResult | None]:
+    """One transaction: the lead, and its handover when ``reason`` is given or it qualified."""
+    draft = draft_from(tracker)
+    flow, origin, config = flow_for(draft.context.flow), origin_of_message(tracker), settings()
+    return await in_transaction(
+        lambda session: save_and_hand_over(session, draft, reason, config, flow, origin)
+    )
 
 
 async def save_or_keep(tracker: Tracker) -> list[EventType]:
@@ -120,7 +83,18 @@ async def save_or_keep(tracker: Tracker) -> list[EventType]:
 
 
 async def save_pending(tracker: Tracker) -> list[EventType]:
-    """Retry a save that failed earlier; nothing to do when none is pending."""
+    """Finish a save that failed earlier, handover included; nothing to do when none is
+    pending, and the answers stay pending while the store is still down."""
     if not tracker.get_slot("lead_pending"):
         return []
-    return await save_or_keep(tracker)
+    draft = draft_from(tracker)
+    human = bool(tracker.get_slot("human_requested"))
+    flow, origin, config = flow_for(draft.context.flow), origin_of_message(tracker), settings()
+    try:
+        await in_transaction(
+            lambda session: finish_failed_save(session, draft, human, config, flow, origin)
+        )
+    except SQLAlchemyError:
+        logger.exception("pending lead still cannot be saved (store unavailable)")
+        return []
+    return [SlotSet("lead_pending", False)]

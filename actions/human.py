@@ -10,9 +10,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.answers import CONTACT_SLOTS
+from actions.answers import CONTACT_SLOTS, hand_over_answers
 from actions.store import settings
-from actions.submit import save_and_hand_over
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +28,7 @@ class ActionRequestHuman(Action):
     ) -> list[EventType]:
         events: list[EventType] = [SlotSet("human_requested", True)]
         try:
-            _, handover = await save_and_hand_over(tracker, "human_requested")
+            _, handover = await hand_over_answers(tracker, "human_requested")
         except SQLAlchemyError:
             logger.exception("handover could not be stored; kept in the tracker")
             dispatcher.utter_message(response="utter_store_failed")

@@ -10,46 +10,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
-from actions.answers import draft_from, handover_for, language_of, rules_for, save_or_keep
+from actions.answers import hand_over_answers, language_of, save_or_keep
 from actions.review import summary
-from actions.store import in_transaction, settings
-from sinyal.handover import HandoverResult, hand_over
-from sinyal.leads import SavedLead, save_lead
-from sinyal.senders import ORIGIN
-from sinyal.store.models import LeadStatus
+from actions.store import settings
+from sinyal.handover import HandoverResult
+from sinyal.leads import SavedLead
 
 logger = logging.getLogger(__name__)
-
-
-async def save_and_hand_over(
-    tracker: Tracker, reason: str | None
-) -> tuple[SavedLead, HandoverResult | None]:
-    """One transaction: the lead, and its handover when ``reason`` is given or it qualified."""
-    draft = draft_from(tracker)
-    origin = origin_of_message(tracker)
-    rules = rules_for(draft.context.flow)
-    routes = handover_for(draft.context.flow)
-    config = settings()
-
-    def work(session: Session) -> tuple[SavedLead, HandoverResult | None]:
-        saved = save_lead(session, draft, rules)
-        why = reason or ("qualified" if saved.assessment.status is LeadStatus.QUALIFIED else None)
-        if not why:
-            return saved, None
-        return saved, hand_over(
-            session, saved.lead_id, why, draft.language, config, routes, origin=origin
-        )
-
-    return await in_transaction(work)
-
-
-def origin_of_message(tracker: Tracker) -> str | None:
-    """Where the latest message came from, as the gateway keyed it (sinyal/senders.py)."""
-    metadata = (tracker.latest_message or {}).get("metadata") or {}
-    origin = metadata.get("origin") if isinstance(metadata, dict) else None
-    return origin if isinstance(origin, str) and ORIGIN.match(origin) else None
 
 
 class ActionSubmitLead(Action):
@@ -69,7 +37,7 @@ class ActionSubmitLead(Action):
             return await save_or_keep(tracker)
         reason = "human_requested" if tracker.get_slot("human_requested") else None
         try:
-            saved, handover = await save_and_hand_over(tracker, reason)
+            saved, handover = await hand_over_answers(tracker, reason)
         except SQLAlchemyError:
             logger.exception("lead could not be saved (store unavailable); kept in the tracker")
             dispatcher.utter_message(response="utter_store_failed")

@@ -10,6 +10,7 @@ refusal instead of a model run.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from pathlib import Path
@@ -17,9 +18,12 @@ from typing import Any
 
 import httpx
 import yaml
+from sqlalchemy.exc import SQLAlchemyError
 
 from sinyal.store import Store
 from sinyal.store.ratelimit import hit
+
+logger = logging.getLogger(__name__)
 
 RASA_TIMEOUT = 30.0
 #: Control characters and lone surrogates (invalid UTF-8 escaped in JSON); format characters
@@ -49,10 +53,22 @@ UNAVAILABLE = {
 }
 
 
-def within_chat_limit(store: Store, sender: str) -> bool:
-    """Count one message of this chat; False past ``MESSAGES_PER_MINUTE`` (every process
-    counts together: the counter is in the database)."""
-    return hit(store, f"chat:{sender}", MESSAGES_PER_MINUTE, 60)
+def within_chat_limit(
+    store: Store, sender: str, origin_limit: tuple[str, int] | None = None
+) -> bool:
+    """Count one message of this chat (and of its origin: key, per minute); False past
+    ``MESSAGES_PER_MINUTE``. Every process counts together: the counter is in the database.
+
+    When the database does not answer, the message is let through: Rasa then answers it (or
+    the gateway says it is unavailable), and a chat must not go silent because of a counter.
+    """
+    try:
+        if not hit(store, f"chat:{sender}", MESSAGES_PER_MINUTE, 60):
+            return False
+        return origin_limit is None or hit(store, origin_limit[0], origin_limit[1], 60)
+    except SQLAlchemyError as exc:
+        logger.warning("chat rate limit not counted (store unavailable): %s", type(exc).__name__)
+        return True
 
 
 def reply_in(texts: dict[str, str], language: object) -> str:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import json
+import os
 import socket
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -16,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sinyal.bootstrap import Environment, engine_environment, rasa_environment
 from sinyal.conversations import HEALTH_CHECK_SENDER
 from sinyal.runtime.rasa import RASA_VERSION
+from sinyal.runtime.services import status_file
 from sinyal.runtime.supervisor import port_is_free
 from sinyal.runtime.training import model_is_current
 from sinyal.settings import Settings
@@ -135,6 +139,30 @@ def check_actions_reachable(settings: Settings) -> Finding | None:
     )
 
 
+def check_services(settings: Settings) -> Finding | None:
+    """What `sinyal run`'s supervisor restarted, from its status file; None when not running."""
+    try:
+        status = json.loads(status_file(settings).read_text())
+        pid = int(status["supervisor_pid"])
+        os.kill(pid, 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # no file, unreadable, or the run that wrote it is over
+    notes, worst = [], Status.OK
+    for name, service in sorted(status.get("services", {}).items()):
+        state, restarts = service.get("state"), int(service.get("restarts") or 0)
+        if state == "failed":
+            worst = Status.FAIL
+        elif (restarts or state != "running") and worst is Status.OK:
+            worst = Status.WARN
+        note = f"{name} {state}"
+        if restarts:
+            when = time.strftime("%H:%M:%S", time.localtime(service.get("last_exit_at") or 0))
+            code = service.get("last_exit_code")
+            note += f", restarted {restarts}x (last exit code {code} at {when})"
+        notes.append(note)
+    return Finding("services", worst, "; ".join(notes) or "none started yet")
+
+
 CHECKS: list[Callable[[Settings], Finding]] = [
     check_engine,
     check_rasa,
@@ -210,4 +238,7 @@ def diagnose(settings: Settings) -> list[Finding]:
     reach = check_actions_reachable(settings)
     if reach is not None:
         findings.append(reach)
+    services = check_services(settings)
+    if services is not None:
+        findings.append(services)
     return findings

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -31,6 +33,8 @@ from scrapers.sources import Source, SourceConfigError, build_source
 from sinyal.outreach.templates import check_template
 from sinyal.qualification import QualificationRules
 from sinyal.routing import HandoverConfig
+
+logger = logging.getLogger(__name__)
 
 _NAMED_FIELD = re.compile(r"^([a-z_]+(?:\.[a-z_]+)*): ")
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -331,3 +335,21 @@ def find_flow(directory: Path, name: str) -> FlowDefinition:
         if flow.name == name:
             return flow
     raise FlowError(f"no flow named {name!r} in {directory}")
+
+
+@lru_cache(maxsize=32)
+def _cached_flow(directory: Path, name: str, _mtime: float) -> FlowDefinition:
+    return find_flow(directory, name)
+
+
+def current_flow(directory: Path, name: str | None) -> FlowDefinition | None:
+    """The flow a chat belongs to, re-read when a flow file changes; None when unknown (the
+    chat then uses the default scoring and routing, and says so in the log)."""
+    if not name:
+        return None
+    try:
+        mtime = max((p.stat().st_mtime for p in directory.glob("*.yml")), default=0.0)
+        return _cached_flow(directory, name, mtime)
+    except FlowError as exc:
+        logger.warning("using default scoring and routing: %s", exc)
+        return None

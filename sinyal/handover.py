@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sinyal.leads import lead_event
+from sinyal.flows import FlowDefinition
+from sinyal.leads import LeadDraft, SavedLead, lead_event, save_lead
 from sinyal.notify import outbox
+from sinyal.qualification import QualificationRules
 from sinyal.routing import HandoverConfig, choose, facts_for
 from sinyal.settings import Settings
-from sinyal.store.models import Consultant, EventType, Handover, Lead, utcnow
+from sinyal.store.models import Consultant, EventType, Handover, Lead, LeadStatus, utcnow
 from sinyal.store.ratelimit import count_hit
 
 
@@ -96,3 +98,38 @@ def hand_over(
     else:
         lead.flags = sorted({*(lead.flags or []), QUIET_FLAG})
     return HandoverResult(handover.id, consultant.name if consultant else None, True)
+
+
+def save_and_hand_over(
+    session: Session,
+    draft: LeadDraft,
+    reason: str | None,
+    settings: Settings,
+    flow: FlowDefinition | None,
+    origin: str | None = None,
+) -> tuple[SavedLead, HandoverResult | None]:
+    """The lead, and its handover when ``reason`` is given or it qualified: one transaction."""
+    saved = save_lead(session, draft, flow.qualification if flow else QualificationRules())
+    why = reason or ("qualified" if saved.assessment.status is LeadStatus.QUALIFIED else None)
+    if not why:
+        return saved, None
+    routes = flow.handover if flow else None
+    return saved, hand_over(session, saved.lead_id, why, draft.language, settings, routes, origin)
+
+
+def finish_failed_save(
+    session: Session,
+    draft: LeadDraft,
+    human_requested: bool,
+    settings: Settings,
+    flow: FlowDefinition | None,
+    origin: str | None = None,
+) -> SavedLead:
+    """Do what the chat's action would have done had the store answered: a request for a
+    person is handed over; without consent the lead is only saved; otherwise it is saved and,
+    if it qualified, handed over. Safe to repeat (one lead per chat, one handover per lead)."""
+    if human_requested:
+        return save_and_hand_over(session, draft, "human_requested", settings, flow, origin)[0]
+    if draft.consent is False:
+        return save_lead(session, draft, flow.qualification if flow else QualificationRules())
+    return save_and_hand_over(session, draft, None, settings, flow, origin)[0]

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scrapers.normalize import normalize_company
+from sinyal.contact import ContactError, check_email
 from sinyal.conversations import EntryContext, record_conversation
 from sinyal.qualification import ANSWER_FIELDS, Assessment, QualificationRules, assess
 from sinyal.store.db import insert_ignoring_conflicts
@@ -55,6 +56,46 @@ class LeadDraft:
     contact: Contact = field(default_factory=Contact)
     context: EntryContext = field(default_factory=EntryContext)
     language: str = "en"
+
+    @classmethod
+    def from_slots(cls, sender_id: str, slots: dict[str, Any], default_language: str) -> LeadDraft:
+        """The draft a tracker's slots make: read by the action server during the chat, and
+        by the pending-lead sweeper (sinyal.pending_leads) from Rasa's HTTP API after it."""
+        answers: dict[str, Any] = {name: slots.get(name) for name in ANSWER_FIELDS}
+        answers["company"] = slots.get("company")
+        flags: tuple[str, ...] = ()
+        email = slots.get("email")
+        if email:
+            try:
+                flags = ("freemail",) if check_email(email, "accept").freemail else ()
+            except ContactError:
+                email = None  # never store what validation would have refused
+        contact = Contact(
+            name=slots.get("person_name"),
+            email=email,
+            phone=slots.get("phone"),
+            contact_time=slots.get("contact_time"),
+            flags=flags,
+        )
+        context = EntryContext.parse(
+            {
+                "flow": slots.get("flow"),
+                "variant": slots.get("variant"),
+                "token": slots.get("outreach_token"),
+                "company": slots.get("company"),
+                "role": slots.get("role"),
+                "days_open": slots.get("days_open"),
+                "language": slots.get("language"),
+            }
+        )
+        return cls(
+            sender_id=sender_id,
+            answers=answers,
+            consent=slots.get("consent"),
+            contact=contact,
+            context=context,
+            language=slots.get("language") or default_language,
+        )
 
 
 @dataclass(frozen=True)

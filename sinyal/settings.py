@@ -101,6 +101,22 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, description="Rasa lock store (needed when several Rasa servers run)"
     )
+    tracker_database_url: str = Field(
+        default="",
+        description="Rasa's tracker store; empty means the store's own database (database_url)",
+    )
+    db_connect_timeout: int = Field(
+        default=5, ge=2, le=120, description="seconds to wait for a database connection"
+    )
+    db_statement_timeout: float = Field(
+        default=30.0, ge=0, le=3600, description="seconds one SQL statement may run (0: no limit)"
+    )
+    pending_sweep_seconds: float = Field(
+        default=15.0, gt=0, le=3600, description="how often `sinyal dispatch` saves pending leads"
+    )
+    pending_idle_seconds: float = Field(
+        default=20.0, ge=0, le=86_400, description="a pending lead is swept once its chat is quiet"
+    )
     default_language: Literal["en", "id"] = "en"
     flows_dir: Path = Field(default=Path("flows"), description="one YAML file per outreach flow")
     candidate_page_url: str = Field(
@@ -242,7 +258,7 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, YamlFileSource(settings_cls, settings_file_path()))
 
-    @field_validator("database_url")
+    @field_validator("database_url", "tracker_database_url")
     @classmethod
     def _database_url_parses(cls, value: str) -> str:
         if value:
@@ -288,6 +304,13 @@ class Settings(BaseSettings):
         if url.drivername in {"postgresql", "postgres"}:
             url = url.set(drivername="postgresql+psycopg")
         return url
+
+    @cached_property
+    def tracker_database(self) -> URL:
+        """Where Rasa keeps conversations: the store's database unless set apart."""
+        if not self.tracker_database_url:
+            return self.database
+        return make_url(self.tracker_database_url)
 
     @property
     def flows_path(self) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import signal
@@ -18,6 +19,8 @@ from sinyal.consultants import ConsultantsError, load_consultants, sync_consulta
 from sinyal.lead_export import export_leads
 from sinyal.lifecycle import LifecycleError, change_stage, open_leads
 from sinyal.notify.dispatcher import Dispatcher
+from sinyal.pending_leads import PendingLeadSweeper
+from sinyal.runtime.run_secrets import stored_run_secrets
 from sinyal.runtime.services import DISPATCH_READY_LINE
 from sinyal.settings import Settings
 from sinyal.store import Store
@@ -43,8 +46,14 @@ def dispatch(
 
 async def _dispatch(store: Store, settings: Settings, once: bool) -> None:
     dispatcher = Dispatcher(store, settings)
+    sweeper = PendingLeadSweeper.from_settings(store, stored_run_secrets(settings))
+    if sweeper is None:
+        console.print("[yellow]pending leads are not swept: no Rasa token or tracker store[/]")
     try:
         if once:
+            if sweeper is not None:
+                swept = await asyncio.to_thread(sweeper.sweep)
+                console.print(f"{swept.saved} pending lead(s) saved, {swept.failed} still pending")
             result = await dispatcher.run_once()
             console.print(
                 f"{result.sent} sent, {result.retrying} to retry, {result.failed} given up"
@@ -55,9 +64,26 @@ async def _dispatch(store: Store, settings: Settings, once: bool) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         print(DISPATCH_READY_LINE, flush=True)
-        await dispatcher.run(stop)
+        sweeping = sweep_pending_leads(sweeper, settings, stop) if sweeper else asyncio.sleep(0)
+        await asyncio.gather(dispatcher.run(stop), sweeping)
     finally:
         await dispatcher.close()
+        if sweeper is not None:
+            sweeper.close()
+
+
+async def sweep_pending_leads(
+    sweeper: PendingLeadSweeper, settings: Settings, stop: asyncio.Event
+) -> None:
+    """Every ``pending_sweep_seconds``, save the leads chats could not (sinyal.pending_leads)."""
+    while not stop.is_set():
+        result = await asyncio.to_thread(sweeper.sweep)
+        if result.saved:
+            logging.getLogger("sinyal.pending_leads").info(
+                "%d pending lead(s) saved from their chats", result.saved
+            )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), settings.pending_sweep_seconds)
 
 
 def sync_from_file(settings: Settings, store: Store) -> dict[str, int]:

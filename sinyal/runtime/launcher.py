@@ -18,6 +18,7 @@ from sinyal.runtime.services import (
     demo_site_service,
     dispatch_service,
     rasa_service,
+    status_file,
     telegram_service,
     web_service,
 )
@@ -131,7 +132,7 @@ def run(
     *,
     train: bool = True,
 ) -> int:
-    """Run until Ctrl-C/SIGTERM (exit 0) or until a service dies (exit 1)."""
+    """Run until Ctrl-C/SIGTERM (exit 0) or until a service keeps failing (exit 1)."""
     settings = with_run_secrets(settings)
     prepare(settings, console, train=train)
     stop = threading.Event()
@@ -141,24 +142,26 @@ def run(
         stop.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    supervisor = Supervisor()
+    supervisor = Supervisor(status_file=status_file(settings))
     try:
         if settings.demo_site:
             # The shipped demo flow finds the demo site through this variable.
             os.environ["SINYAL_DEMO_SITE_URL"] = settings.demo_site_url
         for spec in services(settings):
             console.print(f"[cyan]starting[/] {spec.name}")
-            supervisor.wait_healthy(supervisor.start(spec))
+            running = supervisor.start(spec)
+            supervisor.wait_healthy(running, stop)
             if stop.is_set():
                 return 0
+            supervisor.mark_running(running)
         console.print(urls_table(settings))
         sweep_erasures_in_background(settings, console, stop)
         if settings.scrape_on_start:
             scrape_in_background(settings, console)
         console.print("Press Ctrl-C to stop.")
-        exited = supervisor.wait_until_stopped(stop)
-        if exited is not None:
-            console.print(f"[red]{exited.spec.name} exited unexpectedly; stopping the rest[/]")
+        failing = supervisor.wait_until_stopped(stop)
+        if failing is not None:
+            console.print(f"[red]{failing.spec.name} keeps failing; stopping the rest[/]")
             return 1
         return 0
     except ServiceFailed as exc:

@@ -55,19 +55,25 @@ def rasa_child_env(settings: Settings) -> dict[str, str]:
         env["SINYAL_ACTIONS_TOKEN"] = settings.actions_token.get_secret_value()
     if settings.rasa_token is not None:
         env["SINYAL_RASA_TOKEN"] = settings.rasa_token.get_secret_value()
-    if settings.database.get_backend_name() == "postgresql" and settings.database.password:
+    tracker_db = settings.tracker_database
+    if tracker_db.get_backend_name() == "postgresql" and tracker_db.password:
         # endpoints.yml refers to ${SINYAL_TRACKER_DB_PASSWORD}; the file never holds it.
-        env["SINYAL_TRACKER_DB_PASSWORD"] = str(settings.database.password)
+        env["SINYAL_TRACKER_DB_PASSWORD"] = str(tracker_db.password)
     return env
 
 
 def tracker_store_config(settings: Settings) -> dict[str, Any] | None:
-    """Rasa's SQL tracker store: next to the engine's data, so conversations survive restarts."""
+    """Rasa's SQL tracker store: next to the engine's data, so conversations survive restarts.
+
+    With the same connect and statement timeouts as the engine's own store: a database that
+    stops answering makes a chat turn fail fast (the gateway then says so) instead of hanging.
+    """
     if settings.rasa_tracker_store == "memory":
         return None
-    url = settings.database
+    url = settings.tracker_database
     if url.get_backend_name() == "sqlite":
-        return {"type": "SQL", "dialect": "sqlite", "db": str(settings.data_path / "tracker.db")}
+        db = url.database if settings.tracker_database_url else settings.data_path / "tracker.db"
+        return {"type": "SQL", "dialect": "sqlite", "db": str(db)}
     config: dict[str, Any] = {
         "type": "SQL",
         "dialect": "postgresql",
@@ -75,10 +81,20 @@ def tracker_store_config(settings: Settings) -> dict[str, Any] | None:
         "port": url.port or 5432,
         "db": url.database,
         "username": url.username,
+        "query": postgres_timeouts(settings),
     }
     if url.password:
         config["password"] = "${SINYAL_TRACKER_DB_PASSWORD}"
     return config
+
+
+def postgres_timeouts(settings: Settings) -> dict[str, str]:
+    """libpq connection parameters (Rasa's psycopg2 reads them from the URL's query)."""
+    statement_ms = int(settings.db_statement_timeout * 1000)
+    return {
+        "connect_timeout": str(settings.db_connect_timeout),
+        "options": f"-c statement_timeout={statement_ms}",
+    }
 
 
 def lock_store_config(settings: Settings) -> dict[str, Any] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from sinyal.runtime.rasa import engine_python, rasa_child_env, rasa_executable, write_endpoints
@@ -19,6 +20,11 @@ SDK_VERSION_WARNING = "Your versions of rasa and rasa_sdk might not be compatibl
 TELEGRAM_READY_LINE = "telegram bridge ready"
 #: What ``sinyal dispatch`` prints once it polls the outbox.
 DISPATCH_READY_LINE = "dispatcher ready"
+
+
+def status_file(settings: Settings) -> Path:
+    """Each service's pid, state and restarts while `sinyal run` runs (`sinyal doctor`)."""
+    return settings.data_path / "run" / "services.json"
 
 
 def actions_service(settings: Settings) -> ServiceSpec:

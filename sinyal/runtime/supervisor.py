@@ -1,13 +1,17 @@
-"""Start Sinyal's processes, relay their output with a name prefix, and stop them all cleanly.
+"""Start Sinyal's processes, relay their output with a name prefix, restart the ones that die,
+and stop them all cleanly.
 
 Each service runs in its own process group so that one signal stops it with every worker it
-spawned (Sanic forks workers); a service that dies takes the whole system down rather than
-leaving half of it running.
+spawned (Sanic forks workers). A service that exits is restarted after a growing pause (1 s,
+2 s, 4 s ... at most ``RestartPolicy.max_delay``); one that keeps failing (``max_restarts``
+within ``window``) is given up and takes the whole system down rather than leaving half of it
+running. What happened is kept in ``status_file`` for ``sinyal doctor``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
@@ -79,10 +83,37 @@ class ServiceFailed(RuntimeError):
     pass
 
 
+@dataclass(frozen=True)
+class RestartPolicy:
+    first_delay: float = 1.0
+    max_delay: float = 30.0
+    #: More exits than this within ``window`` seconds: the service keeps failing, give up.
+    max_restarts: int = 5
+    window: float = 600.0
+
+    def delay(self, attempt: int) -> float:
+        return min(self.max_delay, self.first_delay * 2 ** max(0, attempt - 1))
+
+
+@dataclass
+class ServiceHistory:
+    """What ``sinyal doctor`` shows of one service: how often and why it was restarted."""
+
+    restarts: int = 0
+    exits: list[float] = field(default_factory=list)
+    last_exit_code: int | None = None
+    last_exit_at: float | None = None
+    state: str = "starting"
+
+
 @dataclass
 class Supervisor:
     out: TextIO = field(default_factory=lambda: sys.stdout)
     services: list[RunningService] = field(default_factory=list)
+    policy: RestartPolicy = field(default_factory=RestartPolicy)
+    #: Where each service's pid, state and restarts are written (None: nowhere).
+    status_file: Path | None = None
+    history: dict[str, ServiceHistory] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self, spec: ServiceSpec) -> RunningService:
@@ -107,7 +138,10 @@ class Supervisor:
         relay = threading.Thread(target=self._relay, args=(spec, process, ready), daemon=True)
         relay.start()
         running = RunningService(spec, process, relay, ready)
-        self.services.append(running)
+        with self._lock:
+            self.services = [s for s in self.services if s.spec.name != spec.name] + [running]
+            self.history.setdefault(spec.name, ServiceHistory()).state = "starting"
+        self._write_status()
         return running
 
     def _relay(
@@ -123,11 +157,14 @@ class Supervisor:
                 self.out.write(f"[{spec.name}] {line}")
                 self.out.flush()
 
-    def wait_healthy(self, running: RunningService) -> None:
-        """Poll the health URL (or watch for the ready line); fail early if the process exits."""
+    def wait_healthy(self, running: RunningService, stop: threading.Event | None = None) -> None:
+        """Poll the health URL (or watch for the ready line); fail early if the process exits
+        (and return early once ``stop`` is set)."""
         spec = running.spec
         deadline = time.monotonic() + spec.start_timeout
         while time.monotonic() < deadline:
+            if stop is not None and stop.is_set():
+                return
             code = running.process.poll()
             if code is not None:
                 raise ServiceFailed(f"{spec.name} exited with code {code} while starting")
@@ -149,13 +186,78 @@ class Supervisor:
     def first_exited(self) -> RunningService | None:
         return next((s for s in self.services if s.process.poll() is not None), None)
 
+    def mark_running(self, running: RunningService) -> None:
+        self.history[running.spec.name].state = "running"
+        self._write_status()
+
     def wait_until_stopped(self, stop: threading.Event) -> RunningService | None:
-        """Block until ``stop`` is set or a service exits; return the service that exited."""
+        """Block until ``stop`` is set or a service keeps failing; return that service.
+
+        A service that exits is restarted (``restart``) as long as the policy allows.
+        """
         while not stop.wait(0.5):
             exited = self.first_exited()
-            if exited is not None:
+            if exited is None:
+                continue
+            if not self.restart(exited, stop):
                 return exited
         return None
+
+    def restart(self, exited: RunningService, stop: threading.Event) -> bool:
+        """Start an exited service again after the backoff; False once it keeps failing."""
+        name, code = exited.spec.name, exited.process.returncode
+        _signal_group(exited.process, signal.SIGKILL)  # workers it left behind
+        history = self.history.setdefault(name, ServiceHistory())
+        now = time.time()
+        history.exits = [t for t in history.exits if t > now - self.policy.window] + [now]
+        history.last_exit_code, history.last_exit_at = code, now
+        if len(history.exits) > self.policy.max_restarts:
+            history.state = "failed"
+            self._write_status()
+            self._say(f"{name} exited with code {code} and keeps failing; giving up")
+            return False
+        delay = self.policy.delay(len(history.exits))
+        history.state = "restarting"
+        self._write_status()
+        self._say(f"{name} exited with code {code}; restarting in {delay:.0f}s")
+        if stop.wait(delay):
+            return True
+        history.restarts += 1
+        try:
+            running = self.start(exited.spec)
+            self.wait_healthy(running, stop)
+        except ServiceFailed as exc:
+            self._say(str(exc))
+            _signal_group(running.process, signal.SIGKILL)  # hung while starting: make it an exit
+            running.process.wait()
+            return True  # counted as an exit on the next round
+        self.mark_running(running)
+        self._say(f"{name} is back (restart {history.restarts})")
+        return True
+
+    def _say(self, message: str) -> None:
+        with self._lock:
+            self.out.write(f"[supervisor] {message}\n")
+            self.out.flush()
+
+    def _write_status(self) -> None:
+        if self.status_file is None:
+            return
+        services = {}
+        for running in list(self.services):
+            history = self.history.get(running.spec.name, ServiceHistory())
+            services[running.spec.name] = {
+                "pid": running.process.pid,
+                "state": history.state,
+                "restarts": history.restarts,
+                "last_exit_code": history.last_exit_code,
+                "last_exit_at": history.last_exit_at,
+            }
+        status = {"supervisor_pid": os.getpid(), "written_at": time.time(), "services": services}
+        self.status_file.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.status_file.with_name(f".{self.status_file.name}.{os.getpid()}")
+        partial.write_text(json.dumps(status, indent=2))
+        os.replace(partial, self.status_file)
 
     def stop_all(self, timeout: float = 20.0) -> None:
         """SIGTERM every process group (newest first), then SIGKILL what is left."""

@@ -37,7 +37,13 @@ class Store:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
-        return cls.from_url(settings.database)
+        return cls(
+            create_db_engine(
+                settings.database,
+                connect_timeout=settings.db_connect_timeout,
+                statement_timeout=settings.db_statement_timeout,
+            )
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

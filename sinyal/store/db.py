@@ -37,8 +37,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_db_engine(url: URL | str, **kwargs: Any) -> Engine:
+def create_db_engine(
+    url: URL | str,
+    *,
+    connect_timeout: int = 10,
+    statement_timeout: float = 0,
+    **kwargs: Any,
+) -> Engine:
     """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout.
+
+    PostgreSQL connections give up after ``connect_timeout`` seconds and cancel a statement
+    after ``statement_timeout`` (0: never), so that a database that stops answering fails a
+    chat turn or a dispatcher round quickly instead of hanging it.
 
     Bound parameters are never shown (``hide_parameters``): they are names, emails and phone
     numbers, and SQLAlchemy would otherwise put them into every error message and log line.
@@ -52,6 +62,15 @@ def create_db_engine(url: URL | str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_timeout", connect_timeout)
+    connect_args: dict[str, Any] = {"connect_timeout": connect_timeout}
+    if statement_timeout:
+        # Added to the URL's own options (a search_path, say), which this would replace.
+        given = url.query.get("options", "")
+        given = given if isinstance(given, str) else " ".join(given)
+        limit = f"-c statement_timeout={int(statement_timeout * 1000)}"
+        connect_args["options"] = f"{given} {limit}".strip()
+    kwargs["connect_args"] = {**connect_args, **kwargs.get("connect_args", {})}
     return create_engine(url, **kwargs)
 
 

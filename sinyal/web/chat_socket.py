@@ -40,7 +40,6 @@ from sinyal.chat_gateway import (
 from sinyal.senders import is_web_session, new_web_session, origin_of
 from sinyal.settings import Settings
 from sinyal.store import Store
-from sinyal.store.ratelimit import hit
 from sinyal.web.public import entry_metadata
 
 logger = logging.getLogger(__name__)
@@ -152,9 +151,7 @@ class ChatSocket:
                 await self.sio.emit("bot_uttered", shown, to=sid)
 
     def _within_limit(self, sender: str, origin: str) -> bool:
-        return within_chat_limit(self.store, sender) and hit(
-            self.store, f"chat-origin:{origin}", ORIGIN_PER_MINUTE, 60
-        )
+        return within_chat_limit(self.store, sender, (f"chat-origin:{origin}", ORIGIN_PER_MINUTE))
 
     async def _say(self, sid: str, text: str) -> None:
         await self.sio.emit("bot_uttered", {"text": text}, to=sid)

@@ -86,3 +86,19 @@ def test_store_down_keeps_answers_and_saves_them_at_the_next_action(
     assert slot_events(events) == {"lead_pending": False}
     with action_store.store().transaction() as s:
         assert s.scalars(select(Lead.email)).one() == "anna@nordwind.de"
+        # What the failed submit would have done: a qualified lead is also handed over, once.
+        assert s.scalars(select(Handover.reason)).all() == ["qualified"]
+    events, _ = run(ActionGreet(), slots=slots, intent="greet", text="hello?")
+    with action_store.store().transaction() as s:
+        assert len(s.scalars(select(Lead)).all()) == 1
+        assert s.scalars(select(Handover.reason)).all() == ["qualified"]
+
+
+def test_a_pending_request_for_a_person_is_handed_over_when_the_store_is_back(
+    actions_db: None,
+) -> None:
+    slots = {"company": "Acme", "positions": 2, "human_requested": True, "lead_pending": True}
+    events, _ = run(ActionGreet(), slots=slots, intent="greet", text="anyone there?")
+    assert slot_events(events) == {"lead_pending": False}
+    with action_store.store().transaction() as s:
+        assert s.scalars(select(Handover.reason)).all() == ["human_requested"]

@@ -88,3 +88,32 @@ def test_a_service_answering_without_token_on_an_outside_address_fails() -> None
     finally:
         open_server.shutdown()
         guarded.shutdown()
+
+
+def test_restarted_and_failed_services_are_reported(clean_env: Path, tmp_path: Path) -> None:
+    """The status file the supervisor writes (tests/sinyal/runtime/test_supervisor.py)."""
+    import json
+    import os
+    import time
+
+    from sinyal.doctor import check_services
+    from sinyal.runtime.services import status_file
+
+    settings = load_settings(data_dir=tmp_path / "var")
+    assert check_services(settings) is None  # nothing runs
+    path = status_file(settings)
+    path.parent.mkdir(parents=True)
+    services = {
+        "actions": {"state": "running", "restarts": 2, "last_exit_code": -9},
+        "rasa": {"state": "running", "restarts": 0, "last_exit_code": None},
+    }
+    services["actions"]["last_exit_at"] = time.time()
+    path.write_text(json.dumps({"supervisor_pid": os.getpid(), "services": services}))
+    finding = check_services(settings)
+    assert finding is not None and finding.status is Status.WARN
+    assert "actions running, restarted 2x (last exit code -9" in finding.detail
+    assert "rasa running" in finding.detail
+    services["rasa"]["state"] = "failed"
+    path.write_text(json.dumps({"supervisor_pid": os.getpid(), "services": services}))
+    finding = check_services(settings)
+    assert finding is not None and finding.status is Status.FAIL

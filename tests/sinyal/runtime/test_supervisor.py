@@ -1,6 +1,7 @@
 """The supervisor with real child processes: an HTTP server that itself spawns a worker."""
 
 import io
+import json
 import os
 import socket
 import sys
@@ -11,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from sinyal.runtime.supervisor import PythonWarningFilter, ServiceFailed, ServiceSpec, Supervisor
+from sinyal.runtime.supervisor import (
+    PythonWarningFilter,
+    RestartPolicy,
+    ServiceFailed,
+    ServiceSpec,
+    Supervisor,
+)
 from tests.helpers import free_port
 
 SERVER = textwrap.dedent(
@@ -76,13 +83,78 @@ def test_a_service_that_dies_while_starting_is_reported() -> None:
     supervisor.stop_all()
 
 
-def test_wait_until_stopped_returns_the_service_that_exited() -> None:
-    supervisor = Supervisor(out=io.StringIO())
+#: Appends its start time to a file; exits with code 3 on the first N starts, then stays up.
+FLAKY = textwrap.dedent(
+    """
+    import sys, time
+    log, failures = sys.argv[1], int(sys.argv[2])
+    with open(log, "a") as out:
+        out.write(f"{time.time()}\\n")
+    starts = len(open(log).read().split())
+    print("ready", flush=True)
+    if starts <= failures:
+        time.sleep(0.2)
+        sys.exit(3)
+    time.sleep(600)
+    """
+)
+
+
+def flaky(tmp_path: Path, failures: int) -> tuple[ServiceSpec, Path]:
+    log = tmp_path / "starts.log"
     spec = ServiceSpec(
-        name="short", argv=[sys.executable, "-c", "import time; time.sleep(0.5)"], health_url="x"
+        name="flaky",
+        argv=[sys.executable, "-c", FLAKY, str(log), str(failures)],
+        health_url=None,
+        ready_line="ready",
+        start_timeout=30,
+    )
+    return spec, log
+
+
+def starts(log: Path) -> list[float]:
+    return [float(t) for t in log.read_text().split()]
+
+
+def test_a_service_that_dies_is_restarted_after_a_pause_and_reported(tmp_path: Path) -> None:
+    spec, log = flaky(tmp_path, failures=2)
+    status = tmp_path / "services.json"
+    policy = RestartPolicy(first_delay=0.5, max_restarts=3)
+    out = io.StringIO()
+    supervisor = Supervisor(out=out, policy=policy, status_file=status)
+    supervisor.wait_healthy(supervisor.start(spec))
+    stop = threading.Event()
+    watcher = threading.Thread(target=supervisor.wait_until_stopped, args=(stop,))
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 20
+        while len(starts(log)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1)
+        first, second, third = starts(log)
+        assert second - first >= 0.5 + 0.2  # ran 0.2 s, then the first pause
+        assert third - second >= 1.0 + 0.2  # the pause doubles
+        state = json.loads(status.read_text())["services"]["flaky"]
+        assert state["restarts"] == 2 and state["last_exit_code"] == 3
+        assert state["state"] == "running" and state["pid"] == supervisor.services[0].process.pid
+        assert "flaky exited with code 3; restarting in 1s" in out.getvalue()
+    finally:
+        stop.set()
+        watcher.join(10)
+        supervisor.stop_all()
+
+
+def test_a_service_that_keeps_failing_is_given_up(tmp_path: Path) -> None:
+    spec, log = flaky(tmp_path, failures=100)
+    supervisor = Supervisor(
+        out=io.StringIO(), policy=RestartPolicy(first_delay=0.1, max_restarts=2)
     )
     running = supervisor.start(spec)
-    assert supervisor.wait_until_stopped(threading.Event()) is running
+    supervisor.wait_healthy(running)
+    failing = supervisor.wait_until_stopped(threading.Event())
+    assert failing is not None and failing.spec.name == "flaky"
+    assert len(starts(log)) == 3  # the first start and two restarts
+    assert supervisor.history["flaky"].state == "failed"
     supervisor.stop_all()
 
 
