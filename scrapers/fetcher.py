@@ -2,7 +2,10 @@
 
 * robots.txt is honoured (Protego: Google's rules, wildcards, Crawl-delay); a disallowed URL
   raises ``RobotsDisallowed`` and is counted, never fetched.
-* per-host rate limit (default 1 request/s, or the host's Crawl-delay if longer).
+* per-host rate limit (default 1 request/s, or the host's Crawl-delay if longer). The limiter
+  is in-process (``HostThrottle``) or shared by every worker of a scrape queue (a ``HostLimiter``
+  in Redis, ``scrapers.politeness``), and so may the parsed robots.txt be (a ``RobotsStore``):
+  politeness is owed per host, however many processes fetch from it.
 * timeouts, and retries with exponential backoff on connection errors, 429 and 5xx, honouring
   Retry-After (urllib3's ``Retry``), capped so a hostile header cannot stall a run.
 * conditional requests: the ETag / Last-Modified of each page are kept in a ``ValidatorCache``
@@ -29,7 +32,7 @@ import json
 import mimetypes
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -45,6 +48,8 @@ from scrapers.address_guard import AddressCheck, AddressRefused, GuardedAdapter,
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 CHUNK_BYTES = 64 * 1024
+#: What a robots.txt answering 401 or 403 means: the whole site is off limits.
+DISALLOW_ALL = "User-agent: *\nDisallow: /"
 
 
 @dataclass(frozen=True)
@@ -168,18 +173,44 @@ class FetchStats:
     skipped_by_robots: int = 0
 
 
+class HostLimiter(Protocol):
+    """Spaces the requests to one host: ``wait`` returns once this request may go, at least
+    ``interval`` seconds after the host's previous one. The interval is the one owed *before*
+    this request, so a page fetched right after robots.txt already keeps its Crawl-delay.
+    Implementations: ``HostThrottle`` (one process), ``RedisHostLimiter`` (every worker of a
+    scrape queue, ``scrapers.politeness``)."""
+
+    def wait(self, host: str, interval: float) -> None: ...
+
+
+class RobotsStore(Protocol):
+    """robots.txt bodies kept beyond one fetcher, so that many workers scraping one host ask
+    it once, not once each, and none sends a request before its rules (Crawl-delay) are known.
+
+    ``claim`` returns the kept body, waiting up to ``wait`` seconds for a fetch of it already
+    under way; None means the caller is to fetch it, then ``put`` it (or ``release`` the claim
+    when it could not be had)."""
+
+    def claim(self, origin: str, wait: float) -> str | None: ...
+
+    def put(self, origin: str, body: str) -> None: ...
+
+    def release(self, origin: str) -> None: ...
+
+
 class HostThrottle:
     """Spaces requests to each host at least ``interval`` seconds apart (thread-safe)."""
 
     def __init__(self) -> None:
-        self._next_slot: dict[str, float] = {}
+        self._last_slot: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def wait(self, host: str, interval: float) -> None:
         with self._lock:
             now = time.monotonic()
-            slot = max(now, self._next_slot.get(host, now))
-            self._next_slot[host] = slot + interval
+            last = self._last_slot.get(host)
+            slot = now if last is None else max(now, last + interval)
+            self._last_slot[host] = slot
         if slot > now:
             time.sleep(slot - now)
 
@@ -194,7 +225,13 @@ class Fetcher:
         *,
         defer_validators: bool = False,
         address_allowed: AddressCheck = is_public_address,
+        limiter: HostLimiter | None = None,
+        robots_store: RobotsStore | None = None,
+        run_requests: Callable[[], int] | None = None,
     ) -> None:
+        """``limiter``, ``robots_store`` and ``run_requests`` (counts one request of the whole
+        run and returns the run's total) are shared by every fetcher of a queued run; left
+        out, this fetcher keeps its own, as one in-process run does."""
         self.policy = policy or FetchPolicy()
         self.cache: ValidatorCache = cache if cache is not None else MemoryValidatorCache()
         # Deferred, a page's validators are only kept once ``commit_validators`` is called, i.e.
@@ -204,7 +241,9 @@ class Fetcher:
         self._pending: dict[str, CachedPage] = {}
         self.stats = FetchStats()
         self._robots: dict[str, Protego | None] = {}
-        self._throttle = HostThrottle()
+        self._throttle: HostLimiter = limiter if limiter is not None else HostThrottle()
+        self._robots_store = robots_store
+        self._run_requests = run_requests
         # Separate sessions, so a connection opened for a local source is never reused for
         # another; ``address_allowed`` says which addresses count as public (tests stand a
         # loopback address in for a public one).
@@ -344,9 +383,7 @@ class Fetcher:
     def _request(
         self, url: str, headers: dict[str, str], robots: Protego | None, local: bool
     ) -> requests.Response:
-        if self.stats.requests >= self.policy.max_pages:
-            raise PageCapReached(url, f"page cap of {self.policy.max_pages} per run reached")
-        self.stats.requests += 1
+        self._take_request(url)
         host = urlsplit(url).netloc
         interval = 1.0 / self.policy.requests_per_second if self.policy.requests_per_second else 0
         if robots is not None:
@@ -366,6 +403,13 @@ class Fetcher:
             raise FetchError(url, f"gave up after {self.policy.retries} retries ({exc})") from None
         except requests.RequestException as exc:
             raise FetchError(url, f"{type(exc).__name__}: {_short(exc)}") from None
+
+    def _take_request(self, url: str) -> None:
+        """Count one request against the run's page cap, or refuse it past the cap."""
+        total = self.stats.requests + 1 if self._run_requests is None else self._run_requests()
+        if total > self.policy.max_pages:
+            raise PageCapReached(url, f"page cap of {self.policy.max_pages} per run reached")
+        self.stats.requests += 1
 
     def _read_body(self, response: requests.Response, url: str) -> bytes:
         """The body, decoded, read in chunks and abandoned once past ``max_bytes``.
@@ -391,10 +435,30 @@ class Fetcher:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin not in self._robots:
-            self._robots[origin] = self._fetch_robots(origin, local)
+            self._robots[origin] = self._load_robots(origin, local)
         return self._robots[origin]
 
-    def _fetch_robots(self, origin: str, local: bool) -> Protego | None:
+    def _load_robots(self, origin: str, local: bool) -> Protego | None:
+        """From the shared ``RobotsStore`` if there is one and it has it, else fetched (and
+        shared)."""
+        store = self._robots_store
+        wait = self.policy.timeout * (self.policy.retries + 1) + 5
+        kept = store.claim(origin, wait) if store is not None else None
+        if kept is not None:
+            return Protego.parse(kept)
+        try:
+            body = self._fetch_robots(origin, local)
+        except FetchError:
+            if store is not None:
+                store.release(origin)
+            raise
+        if store is not None:
+            store.put(origin, body) if body is not None else store.release(origin)
+        return None if body is None else Protego.parse(body)
+
+    def _fetch_robots(self, origin: str, local: bool) -> str | None:
+        """The rules robots.txt sets as text ("" allows everything), or None when it could
+        not be had (kept for this fetcher only, never shared: the host may answer later)."""
         robots_url = f"{origin}/robots.txt"
         try:
             with self._follow(robots_url, {}, local, obey_robots=False) as response:
@@ -404,10 +468,10 @@ class Fetcher:
         except FetchError:
             return None  # unreachable robots.txt: the page fetch itself will report the host
         if response.status_code in (401, 403):
-            return Protego.parse("User-agent: *\nDisallow: /")
+            return DISALLOW_ALL
         if response.status_code != 200:
-            return None
-        return Protego.parse(decode(body, response.headers.get("Content-Type")))
+            return ""
+        return decode(body, response.headers.get("Content-Type"))
 
 
 def _size(count: int) -> str:

@@ -34,6 +34,7 @@ class SourceReport:
     unchanged_pages: int = 0  # answered 304: their stored postings were re-confirmed
     complete: bool = False
     error: str | None = None
+    worker: str | None = None  # host:pid of the queue worker that scraped it; None: in-process
 
 
 @dataclass
@@ -96,6 +97,42 @@ def scan_source(source: Source, fetcher: Fetcher, report: SourceReport) -> Scan:
     return scan
 
 
+def scrape_one(source: Source, fetcher: Fetcher, pipeline: PostingPipeline) -> SourceReport:
+    """Scan one source and store what it yielded: the unit of work both of one in-process
+    run and of one queued task (``scrapers.queue``)."""
+    report = SourceReport(source.key, source.kind)
+    started = utcnow()
+    scan = scan_source(source, fetcher, report)
+    counts = pipeline.ingest(source.key, scan.items, started)
+    counts.unchanged += pipeline.touch_pages(source.key, scan.unchanged_pages, started)
+    # Only now are the pages' postings safely stored; after a failed scan it is unclear
+    # which pages were read to the end, so their validators are dropped.
+    fetcher.commit_validators(keep=report.complete)
+    report.new, report.updated = counts.new, counts.updated
+    report.unchanged = counts.unchanged
+    if report.complete:
+        report.closed = pipeline.close_missing(source.key, started)
+    return report
+
+
+def start_run(store: Store, flow_name: str | None) -> int:
+    """The run's row in ``scrape_runs``, written first so even a run that dies is on record."""
+    with store.transaction() as session:
+        run = ScrapeRun(flow_name=flow_name)
+        session.add(run)
+    return run.id
+
+
+def finish_run(store: Store, run_id: int, report: RunReport) -> None:
+    """Keep the run's report and status (failed: every source failed; partial: some errors)."""
+    with store.transaction() as session:
+        saved = session.get(ScrapeRun, run_id)
+        assert saved is not None
+        saved.finished_at = utcnow()
+        saved.summary = report.as_dict()
+        saved.status = "failed" if report.all_failed else ("partial" if report.errors else "ok")
+
+
 def run_sources(
     sources: Sequence[Source],
     store: Store,
@@ -105,34 +142,17 @@ def run_sources(
     repost_window_days: int = 60,
     on_source_done: Callable[[SourceReport], None] | None = None,
 ) -> RunReport:
+    """The in-process run: one source after the other through one fetcher."""
     pipeline = PostingPipeline(store, repost_window_days)
-    with store.transaction() as session:
-        run = ScrapeRun(flow_name=flow_name)
-        session.add(run)
+    run_id = start_run(store, flow_name)
     report = RunReport()
     for source in sources:
-        source_report = SourceReport(source.key, source.kind)
+        source_report = scrape_one(source, fetcher, pipeline)
         report.sources.append(source_report)
-        started = utcnow()
-        scan = scan_source(source, fetcher, source_report)
-        counts = pipeline.ingest(source.key, scan.items, started)
-        counts.unchanged += pipeline.touch_pages(source.key, scan.unchanged_pages, started)
-        # Only now are the pages' postings safely stored; after a failed scan it is unclear
-        # which pages were read to the end, so their validators are dropped.
-        fetcher.commit_validators(keep=source_report.complete)
-        source_report.new, source_report.updated = counts.new, counts.updated
-        source_report.unchanged = counts.unchanged
-        if source_report.complete:
-            source_report.closed = pipeline.close_missing(source.key, started)
         if on_source_done:
             on_source_done(source_report)
     report.requests = fetcher.stats.requests
     report.not_modified = fetcher.stats.not_modified
     report.skipped_by_robots = fetcher.stats.skipped_by_robots
-    with store.transaction() as session:
-        saved = session.get(ScrapeRun, run.id)
-        assert saved is not None
-        saved.finished_at = utcnow()
-        saved.summary = report.as_dict()
-        saved.status = "failed" if report.all_failed else ("partial" if report.errors else "ok")
+    finish_run(store, run_id, report)
     return report

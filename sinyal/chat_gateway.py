@@ -10,6 +10,8 @@ refusal instead of a model run.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
 import re
 import unicodedata
@@ -101,17 +103,36 @@ def clean_text(text: object, commands: frozenset[str]) -> str:
 
 
 class RasaClient:
-    """Rasa's REST channel (token-protected): one POST per message, the replies in the answer."""
+    """Rasa's REST channel (token-protected): one POST per message, the replies in the answer.
 
-    def __init__(self, rasa_url: str, token: str, timeout: float = RASA_TIMEOUT) -> None:
-        self.url = f"{rasa_url}/webhooks/rest/webhook"
+    With several Rasa servers (they share the tracker store and the Redis lock store, so any
+    of them serves any conversation) messages go round robin, and a server that refuses the
+    connection is skipped for the next one: a message that never reached a server cannot
+    have been handled twice. Any other failure (a timeout, an error answer) is not retried,
+    since that server may have handled it.
+    """
+
+    def __init__(
+        self, rasa_urls: str | list[str], token: str, timeout: float = RASA_TIMEOUT
+    ) -> None:
+        urls = [rasa_urls] if isinstance(rasa_urls, str) else rasa_urls
+        self.urls = [f"{url}/webhooks/rest/webhook" for url in urls]
+        self._next = itertools.count()
         self.client = httpx.AsyncClient(
             timeout=timeout, headers={"Authorization": f"Bearer {token}"}
         )
 
     async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[dict]:
         body = {"sender": sender, "message": message, "metadata": metadata}
-        response = await self.client.post(self.url, json=body)
+        first = next(self._next)
+        order = [self.urls[(first + i) % len(self.urls)] for i in range(len(self.urls))]
+        for url in order[:-1]:
+            with contextlib.suppress(httpx.ConnectError):
+                return await self._post(url, body)
+        return await self._post(order[-1], body)
+
+    async def _post(self, url: str, body: dict[str, Any]) -> list[dict]:
+        response = await self.client.post(url, json=body)
         response.raise_for_status()
         replies = response.json()
         return replies if isinstance(replies, list) else []

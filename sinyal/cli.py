@@ -39,6 +39,13 @@ def run(
     train: Annotated[
         bool, typer.Option(help="Train the Rasa model first if its data changed.")
     ] = True,
+    only: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated kinds to run on this machine (rasa,actions,web,dispatch,"
+            "telegram,demo-site,scrape-worker); default: all"
+        ),
+    ] = None,
 ) -> None:
     """Start the whole system (store, Rasa server, action server) until Ctrl-C."""
     from sinyal.runtime.launcher import run as run_system
@@ -47,7 +54,8 @@ def run(
 
     settings = settings_or_exit()
     try:
-        code = run_system(settings, console, train=train)
+        kinds = frozenset(k.strip() for k in only.split(",") if k.strip()) if only else None
+        code = run_system(settings, console, train=train, only=kinds)
     except (RuntimeMissing, TrainingFailed) as exc:
         err_console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from None

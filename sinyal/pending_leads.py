@@ -70,6 +70,8 @@ class PendingScan:
 
     engine: Engine
     pending: dict[str, bool] = field(default_factory=dict)
+    #: Per sender, the id up to which its value is known (events at or below are stale).
+    known_until: dict[str, int] = field(default_factory=dict)
     last_id: int = 0
 
     def refresh(self) -> list[str]:
@@ -83,8 +85,8 @@ class PendingScan:
             rows = conn.execute(query, {"after": after, "needle": f'%"{PENDING_SLOT}"%'}).all()
         for event_id, sender_id, data in rows:
             value = _pending_value(data)
-            if value is not None:
-                self.pending[sender_id] = value
+            if value is not None and event_id > self.known_until.get(sender_id, 0):
+                self.pending[sender_id], self.known_until[sender_id] = value, event_id
             self.last_id = max(self.last_id, event_id)
         return sorted(sender for sender, value in self.pending.items() if value)
 
@@ -100,7 +102,8 @@ class PendingScan:
         return [sender for sender in wanted if last[sender] < cutoff]
 
     def forget(self, sender: str) -> None:
-        self.pending[sender] = False
+        """Rasa says it is not pending (a new session reset the slots): until a newer event."""
+        self.pending[sender], self.known_until[sender] = False, self.last_id
 
 
 def _pending_value(data: str | None) -> bool | None:
@@ -176,7 +179,7 @@ class PendingLeadSweeper:
     def from_settings(cls, store: Store, settings: Settings) -> PendingLeadSweeper | None:
         if settings.rasa_token is None or settings.rasa_tracker_store == "memory":
             return None
-        rasa = RasaTrackers(settings.rasa_url, settings.rasa_token.get_secret_value())
+        rasa = RasaTrackers(settings.rasa_urls[0], settings.rasa_token.get_secret_value())
         return cls(store, settings, PendingScan(tracker_engine(settings)), rasa)
 
     def sweep(self) -> SweepResult:

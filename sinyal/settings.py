@@ -44,6 +44,7 @@ SECRET_FIELDS = frozenset(
         "actions_token",
         "secret_key",
         "notify_webhook_secret",
+        "scrape_broker_password",
     }
 )
 
@@ -110,6 +111,23 @@ class Settings(BaseSettings):
     )
     db_statement_timeout: float = Field(
         default=30.0, ge=0, le=3600, description="seconds one SQL statement may run (0: no limit)"
+    )
+    rasa_servers: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        description="Rasa servers `sinyal run` starts (ports up from rasa_port)",
+    )
+    action_servers: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        description="action servers `sinyal run` starts (up from actions_port)",
+    )
+    rasa_server_urls: list[str] = Field(
+        default_factory=list,
+        description="Rasa servers the web app and Telegram bridge use, when they run on other "
+        "machines (JSON list); default: the ones this machine starts",
     )
     pending_sweep_seconds: float = Field(
         default=15.0, gt=0, le=3600, description="how often `sinyal dispatch` saves pending leads"
@@ -247,6 +265,67 @@ class Settings(BaseSettings):
         default=None, description="HMAC-SHA256 key that signs webhook bodies"
     )
 
+    # scraping scale-out (issue 15)
+    scrape_broker_url: str | None = Field(
+        default=None,
+        description="Redis URL of the scrape task queue (Dramatiq), e.g. redis://127.0.0.1:6379/0;"
+        " unset: `sinyal scrape run` scrapes in-process and needs no broker",
+    )
+    scrape_broker_password: SecretStr | None = Field(
+        default=None, description="the scrape queue's Redis password (environment only)"
+    )
+    scrape_queue_namespace: str = Field(
+        default="sinyal",
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="prefix of the scrape queue's Redis keys (installations sharing one Redis)",
+    )
+    scrape_worker_threads: int = Field(
+        default=16, ge=1, le=256, description="sources one `sinyal scrape worker` scrapes at once"
+    )
+    scrape_task_retries: int = Field(
+        default=2, ge=0, le=20, description="retries of a task that raised, then it is reported"
+    )
+    scrape_queue_timeout: float = Field(
+        default=3600.0,
+        gt=0,
+        le=7 * 86_400,
+        description="seconds `sinyal scrape run` waits for its tasks; later ones count as failed",
+    )
+    scrape_task_timeout: float = Field(
+        default=1800.0,
+        gt=0,
+        le=7 * 86_400,
+        description="seconds one queued source may take; a slower one is stopped and failed",
+    )
+
+    @model_validator(mode="after")
+    def _scrape_queue_is_sound(self) -> Settings:
+        """The broker is a Redis URL with a host and no password in it (a secret, so it comes
+        from SINYAL_SCRAPE_BROKER_PASSWORD); checked here, not per field, so that the error
+        never repeats a URL that may hold one. A task stops before its run stops waiting."""
+        from urllib.parse import urlsplit
+
+        if self.scrape_task_timeout >= self.scrape_queue_timeout:
+            raise ValueError(
+                "SINYAL_SCRAPE_TASK_TIMEOUT must be shorter than SINYAL_SCRAPE_QUEUE_TIMEOUT, or a "
+                "stopped task's failure would arrive after the run stopped waiting for it"
+            )
+        url = self.scrape_broker_url = self.scrape_broker_url or None
+        if url is None:
+            return self
+        parts = urlsplit(url)
+        if parts.scheme not in {"redis", "rediss"} or not parts.hostname:
+            raise ValueError(
+                "SINYAL_SCRAPE_BROKER_URL must be a Redis URL with a host, like "
+                "redis://127.0.0.1:6379/0"
+            )
+        if parts.password:
+            raise ValueError(
+                "SINYAL_SCRAPE_BROKER_URL must not hold a password: set "
+                "SINYAL_SCRAPE_BROKER_PASSWORD in the environment instead"
+            )
+        return self
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -286,6 +365,32 @@ class Settings(BaseSettings):
                 "delivery could be claimed and sent again by another dispatcher"
             )
         return self
+
+    @model_validator(mode="after")
+    def _shared_conversations_for_several_rasa_servers(self) -> Settings:
+        if self.rasa_servers == 1:
+            return self
+        if not self.redis_url:
+            raise ValueError(
+                "rasa_servers > 1 needs the Redis lock store (SINYAL_REDIS_URL), so that one "
+                "conversation's messages are handled one at a time whichever server gets them"
+            )
+        if self.rasa_tracker_store != "sql" or self.tracker_database.get_backend_name() != (
+            "postgresql"
+        ):
+            raise ValueError(
+                "rasa_servers > 1 needs the tracker store on PostgreSQL (SINYAL_DATABASE_URL "
+                "or SINYAL_TRACKER_DATABASE_URL), which every Rasa server shares"
+            )
+        return self
+
+    @field_validator("rasa_server_urls")
+    @classmethod
+    def _urls_are_http(cls, value: list[str]) -> list[str]:
+        bad = [url for url in value if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url)]
+        if bad:
+            raise ValueError(f"expected http(s)://host:port URLs, got {bad}")
+        return [url.rstrip("/") for url in value]
 
     def phone_region_for(self, language: str | None) -> str:
         return self.phone_region_by_language.get(language or "", self.phone_region)
@@ -349,6 +454,18 @@ class Settings(BaseSettings):
     @property
     def actions_url(self) -> str:
         return f"http://{self.host}:{self.actions_port}"
+
+    def rasa_url_of(self, index: int) -> str:
+        """The ``index``-th Rasa server `sinyal run` starts here (0 is ``rasa_url``)."""
+        return f"http://{self.host}:{self.rasa_port + index}"
+
+    def actions_url_of(self, index: int) -> str:
+        return f"http://{self.host}:{self.actions_port + index}"
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        """Where the gateways send chat messages: any of these serves any conversation."""
+        return self.rasa_server_urls or [self.rasa_url_of(i) for i in range(self.rasa_servers)]
 
 
 def settings_file_path() -> Path | None:

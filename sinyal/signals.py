@@ -1,6 +1,9 @@
 """Refreshing buying signals: scrape the flows' sources, then bring their triggers up to date.
 
 Shared by ``sinyal scrape run`` and by ``sinyal run``'s first scrape of the demo job site.
+With ``scrape_broker_url`` set, the scraping is done by ``sinyal scrape worker`` processes
+through the task queue (``scrapers.queue``); without it, in this process, one source after the
+other, with no broker needed.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from datetime import date
 
 from scrapers.fetcher import Fetcher, FetchPolicy
 from scrapers.http_cache import StoreValidatorCache
+from scrapers.queue import QueueConfig, ScrapeQueue
 from scrapers.runner import RunReport, SourceReport, run_sources
 from scrapers.sources import Source
 from sinyal.flows import FlowDefinition
@@ -36,6 +40,27 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
     )
 
 
+def queue_config(settings: Settings) -> QueueConfig | None:
+    """The scrape queue's configuration, or None for the embedded, in-process default."""
+    if not settings.scrape_broker_url:
+        return None
+    password = settings.scrape_broker_password
+    return QueueConfig(
+        url=settings.scrape_broker_url,
+        password=password.get_secret_value() if password else None,
+        namespace=settings.scrape_queue_namespace,
+        task_retries=settings.scrape_task_retries,
+        timeout_seconds=settings.scrape_queue_timeout,
+        task_timeout_seconds=settings.scrape_task_timeout,
+    )
+
+
+def scrape_queue(settings: Settings) -> ScrapeQueue | None:
+    """The queue both ``sinyal scrape run`` and ``sinyal scrape worker`` use, if configured."""
+    config = queue_config(settings)
+    return None if config is None else ScrapeQueue(config, fetch_policy(settings))
+
+
 def unique_sources(flows: list[FlowDefinition]) -> list[Source]:
     """Every flow's sources, each configured source once even if several flows list it."""
     sources: dict[str, Source] = {}
@@ -53,14 +78,49 @@ def refresh(
     flow_name: str | None = None,
     sources: list[Source] | None = None,
     on_source_done: Callable[[SourceReport], None] | None = None,
+    on_waiting: Callable[[int], None] | None = None,
 ) -> Refresh:
-    """Scrape ``sources`` (default: the flows' own) and update the flows' triggers."""
+    """Scrape ``sources`` (default: the flows' own) and update the flows' triggers.
+    ``on_waiting`` hears, while queued tasks are outstanding, how many workers are alive."""
     if sources is None:
         sources = unique_sources(flows)
+    report = scrape(
+        settings,
+        store,
+        sources,
+        flow_name=flow_name,
+        on_source_done=on_source_done,
+        on_waiting=on_waiting,
+    )
+    with store.transaction() as session:
+        synced = {flow.name: sync(session, flow, date.today()) for flow in flows}
+    return Refresh(report, synced)
+
+
+def scrape(
+    settings: Settings,
+    store: Store,
+    sources: list[Source],
+    *,
+    flow_name: str | None = None,
+    on_source_done: Callable[[SourceReport], None] | None = None,
+    on_waiting: Callable[[int], None] | None = None,
+) -> RunReport:
+    """One scrape run, on the task queue when one is configured, else in this process."""
+    queue = scrape_queue(settings)
+    if queue is not None:
+        return queue.run(
+            sources,
+            store,
+            flow_name=flow_name,
+            repost_window_days=settings.repost_window_days,
+            on_source_done=on_source_done,
+            on_waiting=on_waiting,
+        )
     fetcher = Fetcher(
         fetch_policy(settings), cache=StoreValidatorCache(store), defer_validators=True
     )
-    report = run_sources(
+    return run_sources(
         sources,
         store,
         fetcher,
@@ -68,9 +128,6 @@ def refresh(
         repost_window_days=settings.repost_window_days,
         on_source_done=on_source_done,
     )
-    with store.transaction() as session:
-        synced = {flow.name: sync(session, flow, date.today()) for flow in flows}
-    return Refresh(report, synced)
 
 
 def describe(result: Refresh) -> list[str]:

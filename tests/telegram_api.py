@@ -4,6 +4,13 @@ Real Telegram cannot be reached from here, so this serves the Bot API methods Si
 (getMe, getUpdates with long polling, sendMessage, sendChatAction, answerCallbackQuery,
 editMessageReplyMarkup, deleteWebhook, setWebhook, getWebhookInfo) over real HTTP, with the
 Bot API's JSON shapes. Tests push user updates in and read what the bot sent out.
+
+Faults, for sendMessage: the Bot API's own refusals (429 with ``retry_after``, 403 bot blocked,
+400 chat not found) scripted per chat (``script``), a message delivered whose answer is lost
+(``ANSWER_LOST``), 5xx from a failing gateway (``fail_next``) and a hang (``hang``, or
+``HANG`` for one chat) that holds the connection without ever answering by itself: only
+``healthy()`` or ``stop()`` end it, by closing the connection, still without an answer. Every
+sendMessage call is logged in ``attempts``, with when it came and how it was answered.
 """
 
 from __future__ import annotations
@@ -30,17 +37,67 @@ class Sent:
     at: float = field(default_factory=time.time)  # when the stand-in received it
 
 
+@dataclass(frozen=True)
+class Fault:
+    """How the stand-in answers one sendMessage: an error ``status`` with the Bot API's
+    ``description`` (and ``retry_after`` for 429), or no answer at all (``status`` None): the
+    connection closed after the message was delivered (``delivers``), or held until released."""
+
+    status: int | None
+    description: str = ""
+    retry_after: int | None = None
+    delivers: bool = False
+    trickles: bool = False
+
+    @property
+    def label(self) -> str:
+        if self.status is not None:
+            return str(self.status)
+        if self.trickles:
+            return "trickle"
+        return "answer lost" if self.delivers else "hang"
+
+
+def flood(retry_after: int) -> Fault:
+    """429, as Telegram answers a bot over its flood limit."""
+    return Fault(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
+
+
+BLOCKED = Fault(403, "Forbidden: bot was blocked by the user")
+CHAT_NOT_FOUND = Fault(400, "Bad Request: chat not found")
+#: Delivered (the chat has the message), then the connection closes before the answer.
+ANSWER_LOST = Fault(None, delivers=True)
+#: Held open without an answer, never delivered, until ``healthy()`` or ``stop()``.
+HANG = Fault(None)
+#: An answer that never ends: a header line every 0.3 s (each read well within any read
+#: timeout) until ``healthy()`` or ``stop()``; never delivered.
+TRICKLE = Fault(None, trickles=True)
+
+
+@dataclass
+class Attempt:
+    """One sendMessage call: to which chat, when it came, how it was answered and when."""
+
+    chat_id: int
+    at: float
+    outcome: str = "unanswered"  # until answered: "delivered", or a Fault's label
+    answered_at: float | None = None
+
+
 @dataclass
 class TelegramApiStandIn:
     token: str = "123456:TEST-TOKEN"
     updates: list[dict[str, Any]] = field(default_factory=list)
     sent: list[Sent] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)
     _next_update: int = 1
     _next_message: int = 1000
-    #: Fault injection for sendMessage: answer the next N calls with a 5xx, or hold calls until
-    #: a moment and then answer 502, in both cases without delivering (as a failing gateway).
+    #: Fault injection for sendMessage: answer the next N calls with a 502 (a failing gateway),
+    #: hang every call, or follow a chat's script; none of these delivers unless it says so.
     _failures_left: int = 0
-    _hang_until: float = 0.0
+    _hanging: bool = False
+    _scripts: dict[int, list[Fault]] = field(default_factory=dict)
+    _release: threading.Event = field(default_factory=threading.Event)
     _changed: threading.Condition = field(default_factory=threading.Condition)
     _server: ThreadingHTTPServer | None = None
 
@@ -49,25 +106,67 @@ class TelegramApiStandIn:
     def fail_next(self, count: int) -> None:
         self._failures_left = count
 
-    def hang_for(self, seconds: float) -> None:
-        self._hang_until = time.monotonic() + seconds
+    def hang(self) -> None:
+        """Hold every sendMessage open, unanswered, until ``healthy()`` or ``stop()``."""
+        self._hanging = True
+
+    def script(self, chat_id: int, *faults: Fault) -> None:
+        """Answer the next sendMessage calls to ``chat_id`` with ``faults``, one each, in
+        order; then as usual."""
+        with self._changed:
+            self._scripts[chat_id] = list(faults)
 
     def healthy(self) -> None:
-        self._failures_left, self._hang_until = 0, 0.0
-
-    def _fault(self, method: str) -> bool:
-        """True when this call must fail (after holding it, while hanging)."""
-        if method != "sendMessage":
-            return False
-        delay = self._hang_until - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-            return True
+        """No more faults; held connections are closed (without an answer)."""
         with self._changed:
+            self._failures_left, self._hanging = 0, False
+            self._scripts.clear()
+            self._release.set()
+            self._release = threading.Event()
+
+    def attempts_to(self, chat_id: int) -> list[Attempt]:
+        with self._changed:
+            return [a for a in self.attempts if a.chat_id == chat_id]
+
+    def _fault(self, method: str, params: dict[str, Any]) -> Fault | None:
+        """The fault this call meets, if any."""
+        if method != "sendMessage":
+            return None
+        with self._changed:
+            script = self._scripts.get(int(params.get("chat_id") or 0))
+            if script:
+                return script.pop(0)
+            if self._hanging:
+                return HANG
             if self._failures_left > 0:
                 self._failures_left -= 1
-                return True
-        return False
+                return Fault(502, "Bad Gateway")
+        return None
+
+    def _attempt(self, method: str, params: dict[str, Any]) -> Attempt | None:
+        if method != "sendMessage":
+            return None
+        attempt = Attempt(int(params.get("chat_id") or 0), time.time())
+        with self._changed:
+            self.attempts.append(attempt)
+            self._changed.notify_all()
+        return attempt
+
+    def _answered(self, attempt: Attempt | None, outcome: str) -> None:
+        if attempt is not None:
+            with self._changed:
+                attempt.outcome, attempt.answered_at = outcome, time.time()
+                self._changed.notify_all()
+
+    def _hold(self) -> None:
+        """Until released by ``healthy()`` or ``stop()``: a hang never ends by itself."""
+        with self._changed:
+            release = self._release
+        release.wait()
+
+    def _released(self) -> threading.Event:
+        with self._changed:
+            return self._release
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -78,6 +177,7 @@ class TelegramApiStandIn:
         return self
 
     def stop(self) -> None:
+        self.healthy()  # let held connections go, or shutting down would wait for them
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -249,8 +349,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
             return
         method = self.path[len(prefix) :]
-        if self.api._fault(method):
-            self._reply(502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
+        attempt = self.api._attempt(method, params)
+        fault = self.api._fault(method, params)
+        if fault is not None:
+            self._fail(fault, method, params)
+            self.api._answered(attempt, fault.label)
             return
         try:
             result = self.api.handle(method, params)
@@ -258,8 +361,39 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
             return
         self._reply(200, {"ok": True, "result": result})
+        self.api._answered(attempt, "delivered")
+
+    def _fail(self, fault: Fault, method: str, params: dict[str, Any]) -> None:
+        """Answer with the fault's error, or close the connection without an answer (after
+        delivering, or after holding it until released)."""
+        if fault.status is None:
+            if fault.trickles:
+                self._trickle()
+            elif fault.delivers:
+                self.api.handle(method, params)
+            else:
+                self.api._hold()
+            self.close_connection = True
+            return
+        body: dict[str, Any] = {
+            "ok": False, "error_code": fault.status, "description": fault.description,
+        }  # fmt: skip
+        if fault.retry_after is not None:
+            body["parameters"] = {"retry_after": fault.retry_after}
+        self._reply(fault.status, body)
 
     do_GET = do_POST
+
+    def _trickle(self) -> None:
+        """A status line, then one header line every 0.3 s until released or the client goes."""
+        release = self.api._released()
+        try:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+            while not release.wait(0.3):
+                self.wfile.write(b"X-Still-Thinking: 1\r\n")
+                self.wfile.flush()
+        except OSError:  # the client gave up and closed the connection
+            pass
 
     def _params(self) -> dict[str, Any]:
         length = int(self.headers.get("Content-Length") or 0)

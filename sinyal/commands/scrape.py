@@ -1,9 +1,11 @@
-"""``sinyal scrape page`` and ``sinyal scrape run``."""
+"""``sinyal scrape page``, ``sinyal scrape run`` and ``sinyal scrape worker``."""
 
 from __future__ import annotations
 
 import json
 import logging
+import signal
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +20,7 @@ from scrapers.sources import extract_postings
 from sinyal.commands import console, err_console, fail, open_store, settings_or_exit
 from sinyal.flows import FlowDefinition, FlowError, load_flows
 from sinyal.settings import Settings
-from sinyal.signals import describe, refresh, unique_sources
+from sinyal.signals import describe, refresh, scrape_queue, unique_sources
 
 app = typer.Typer(
     help="Find buying signals: job postings that stay open too long.", no_args_is_help=True
@@ -79,6 +81,9 @@ def summary_table(report: RunReport) -> Table:
     return table
 
 
+NO_WORKER = "waiting: no scrape worker is running (start one: `sinyal scrape worker`)"
+
+
 @app.command("run")
 def run(
     flow: Annotated[
@@ -99,13 +104,24 @@ def run(
             console=err_console,
         ) as progress:
             sources = unique_sources(flows)
-            task = progress.add_task("scraping", total=len(sources))
+            queued = settings.scrape_broker_url is not None
+            task = progress.add_task("queued" if queued else "scraping", total=len(sources))
 
             def done(source: SourceReport) -> None:
                 progress.update(task, advance=1, description=f"scraped {source.key}")
 
+            def waiting(workers: int) -> None:
+                if not workers:  # say why nothing moves, and what to do about it
+                    progress.update(task, description=NO_WORKER)
+
             result = refresh(
-                settings, store, flows, flow_name=flow, sources=sources, on_source_done=done
+                settings,
+                store,
+                flows,
+                flow_name=flow,
+                sources=sources,
+                on_source_done=done,
+                on_waiting=waiting,
             )
     finally:
         store.close()
@@ -115,3 +131,34 @@ def run(
         console.print(line)
     if report.all_failed:
         raise typer.Exit(1)
+
+
+@app.command("worker")
+def worker(
+    threads: Annotated[
+        int | None,
+        typer.Option(min=1, max=256, help="Sources scraped at once (default: the setting)."),
+    ] = None,
+) -> None:
+    """Run queued scrape tasks until Ctrl-C or SIGTERM; start one per machine, or more."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = settings_or_exit()
+    queue = scrape_queue(settings)
+    if queue is None:
+        raise fail("no scrape queue: set SINYAL_SCRAPE_BROKER_URL (e.g. redis://127.0.0.1:6379/0)")
+    store = open_store(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    count = threads or settings.scrape_worker_threads
+    err_console.print(
+        f"scrape worker: {count} threads on {settings.scrape_broker_url} "
+        f"(namespace {settings.scrape_queue_namespace}); Ctrl-C stops after the tasks in hand",
+        highlight=False,
+    )
+    try:
+        queue.serve(store, count, stop)
+    finally:
+        store.close()

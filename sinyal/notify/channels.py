@@ -6,6 +6,14 @@ Telegram message id), or raises ``DeliveryError``: ``permanent`` when retrying c
 Every message carries the notification's idempotency key (email Message-ID, webhook
 ``Idempotency-Key`` header) so a receiver can drop the copy a crash mid-delivery may cause.
 
+An attempt can also end without an answer after the request went out whole (the peer took it,
+then the connection dropped or stayed silent past the timeout): it may have been delivered. Such
+a ``DeliveryError`` is ``unconfirmed``, and each channel says whether it may be sent again
+(``resend_unconfirmed``): email and the webhook may (at least once: the receiver drops the copy
+by its key), Telegram may not (at most once: the Bot API has no idempotency key, so a resend
+would put a second card in the consultant's chat; the lead's email and the escalation of an
+unclaimed lead are the safety net for a card that never arrived).
+
 The card's values are already one line each (``sinyal.text.one_line``); headers are still built
 with the email package's header registry (``Address``; ``policy.default`` refuses a line break
 in any header) and percent-encoding, and a message that cannot be built is a permanent
@@ -26,6 +34,7 @@ from email.utils import formatdate
 from typing import Protocol
 from urllib.parse import quote
 
+import httpx
 import requests
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
@@ -38,15 +47,29 @@ from sinyal.text import one_line
 
 
 class DeliveryError(Exception):
+    """A failed attempt. ``permanent``: retrying cannot help. ``unconfirmed``: the request went
+    out whole and no answer came, so the peer may have delivered it. ``retry_after``: the peer
+    said when to come back (seconds)."""
+
     def __init__(
-        self, message: str, *, permanent: bool = False, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        unconfirmed: bool = False,
     ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
+        self.unconfirmed = unconfirmed
 
 
 class Channel(Protocol):
+    #: Whether an unconfirmed attempt may be sent again: only where the receiver can drop a
+    #: copy by the idempotency key (see the module's docstring).
+    resend_unconfirmed: bool
+
     async def send(self, recipient: str, card: LeadCard, key: str) -> str | None: ...
 
     async def close(self) -> None: ...
@@ -72,7 +95,31 @@ def lead_buttons(
     )
 
 
+#: Transport errors raised before the request left whole: the Bot API acts on whole requests
+#: only, so nothing was delivered and the card can be sent again.
+NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.WriteError,
+    httpx.WriteTimeout,
+    httpx.UnsupportedProtocol,
+    httpx.ProxyError,
+)
+
+
+def maybe_delivered(exc: BaseException) -> bool:
+    """True when python-telegram-bot's error comes from a transport failure after the request
+    was sent (a read timeout, a connection closed before the answer): the Bot API may have
+    delivered the card. An error built from an HTTP answer (5xx, 429, ...) is not."""
+    cause = exc.__cause__
+    return isinstance(cause, httpx.TransportError) and not isinstance(cause, NOT_SENT)
+
+
 class TelegramChannel:
+    #: At most once: a card whose answer was lost is not sent again (see the module docstring).
+    resend_unconfirmed = False
+
     def __init__(self, token: str, base_url: str, timeout: float) -> None:
         request = HTTPXRequest(
             connection_pool_size=32,
@@ -99,7 +146,9 @@ class TelegramChannel:
         except (BadRequest, Forbidden) as exc:  # unknown chat, bot blocked: retrying cannot help
             raise DeliveryError(f"telegram: {exc.message}", permanent=True) from None
         except TelegramError as exc:  # network errors, timeouts, 5xx
-            raise DeliveryError(f"telegram: {type(exc).__name__}: {exc.message}") from None
+            raise DeliveryError(
+                f"telegram: {type(exc).__name__}: {exc.message}", unconfirmed=maybe_delivered(exc)
+            ) from None
         return str(message.message_id)
 
     async def close(self) -> None:
@@ -115,6 +164,9 @@ def telegram_text(text: str) -> str:
 
 
 class EmailChannel:
+    #: At least once: the copy carries the same Message-ID, which mail systems deduplicate on.
+    resend_unconfirmed = True
+
     def __init__(self, settings: Settings) -> None:
         assert settings.smtp_host is not None
         self.settings = settings
@@ -131,13 +183,16 @@ class EmailChannel:
         try:
             with smtp_session(s, s.dispatch_timeout_seconds) as smtp:
                 smtp.send_message(message)
-        except smtplib.SMTPRecipientsRefused as exc:
+        except smtplib.SMTPRecipientsRefused as exc:  # 421/451 (greylisting) pass; 5xx does not
+            replies = list(exc.recipients.values())  # one recipient: one reply
             raise DeliveryError(
-                f"email: recipient refused: {exc.recipients}", permanent=True
+                f"email: recipient refused: {'; '.join(smtp_reply(*r) for r in replies)}",
+                permanent=all(500 <= code < 600 for code, _ in replies),
             ) from None
         except smtplib.SMTPResponseException as exc:
             permanent = 500 <= exc.smtp_code < 600
-            raise DeliveryError(f"email: SMTP {exc.smtp_code}", permanent=permanent) from None
+            reply = smtp_reply(exc.smtp_code, exc.smtp_error)
+            raise DeliveryError(f"email: SMTP {reply}", permanent=permanent) from None
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryError(f"email: {type(exc).__name__}: {exc}") from None
         return str(message["Message-ID"])
@@ -157,6 +212,13 @@ class EmailChannel:
         return None
 
 
+def smtp_reply(code: int, text: bytes | str) -> str:
+    """``451 4.7.1 try again later``: the server's reason, on one line, for the row's error."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    return one_line(f"{code} {text}", 300)
+
+
 def sender(smtp_from: str) -> Address:
     """``smtp_from`` ("Name <address>") on one line, parsed by the email package's header
     registry; ValueError unless it is exactly one address."""
@@ -170,6 +232,9 @@ def signature(secret: str, body: bytes) -> str:
 
 
 class WebhookChannel:
+    #: At least once: the copy carries the same Idempotency-Key header.
+    resend_unconfirmed = True
+
     def __init__(self, url: str, secret: str | None, timeout: float) -> None:
         self.url = url
         self.secret = secret

@@ -10,6 +10,15 @@ Whatever goes wrong with one notification (a peer's refusal, a card that cannot 
 a bug in a channel) is that notification's outcome, recorded on its row with the others of
 the round: an exception escaping the round would leave the messages already sent unrecorded,
 to be sent again once their lease ran out.
+
+The round waits for all of its sends, so each attempt has a deadline of its own (twice
+``dispatch_timeout_seconds``, ``attempt_deadline``): the clients' timeouts are per read or
+write, and a peer that trickles a byte now and then would otherwise hold the whole round past
+its lease, to be claimed and sent again by the next dispatcher. An attempt cut by the deadline,
+or one that ended without an answer after the request went out, may have been delivered: it is
+sent again only where the channel allows (``Channel.resend_unconfirmed``), else given up with
+that reason, never doubled. An email or webhook send cut by the deadline runs on in its thread
+until its socket times out; a copy it delivers late carries the same idempotency key.
 """
 
 from __future__ import annotations
@@ -57,6 +66,8 @@ class Dispatcher:
         self.channels = channels if channels is not None else build_channels(settings)
         # The claim token adds 13 characters and must fit notifications.locked_by (64).
         self.worker = f"{socket.gethostname()[:40]}:{os.getpid()}"
+        # A connect and an answer, each up to the timeout; the settings keep the lease longer.
+        self.attempt_deadline = 2 * settings.dispatch_timeout_seconds
 
     async def run_once(self) -> RoundResult:
         """One round: claim what is due, render the cards, send them all at once, record how
@@ -116,14 +127,15 @@ class Dispatcher:
         try:
             ref = await self._send(notification, card)
         except DeliveryError as exc:
+            failure = self._judge(notification, exc)
             logger.warning(
                 "notification %s (%s, attempt %s of %s): %s",
                 notification.id, notification.channel, notification.attempts,
-                self.settings.dispatch_max_attempts, exc,
+                self.settings.dispatch_max_attempts, failure,
             )  # fmt: skip
             return Outcome(
-                notification, False, error=str(exc), permanent=exc.permanent,
-                retry_after=exc.retry_after,
+                notification, False, error=str(failure), permanent=failure.permanent,
+                retry_after=failure.retry_after,
             )  # fmt: skip
         except Exception as exc:
             logger.exception("notification %s: unexpected error", notification.id)
@@ -137,7 +149,31 @@ class Dispatcher:
             raise DeliveryError(f"no {notification.channel} settings", permanent=True)
         if isinstance(card, DeliveryError):
             raise card
-        return await channel.send(notification.recipient, card, notification.idempotency_key)
+        deadline = asyncio.timeout(self.attempt_deadline)
+        try:
+            async with deadline:
+                return await channel.send(
+                    notification.recipient, card, notification.idempotency_key
+                )
+        except TimeoutError:
+            if not deadline.expired():
+                raise  # not ours: a bug in the channel, recorded as unexpected
+            raise DeliveryError(
+                f"{notification.channel}: no answer within {self.attempt_deadline:g}s",
+                unconfirmed=True,
+            ) from None
+
+    def _judge(self, notification: Notification, exc: DeliveryError) -> DeliveryError:
+        """``exc``, given up at once when it may have been delivered and its channel must not
+        send it again (Telegram: at most once, see sinyal.notify.channels)."""
+        channel = self.channels.get(notification.channel)
+        if not exc.unconfirmed or exc.permanent or channel is None or channel.resend_unconfirmed:
+            return exc
+        return DeliveryError(
+            f"{exc}; not sent again: it may have been delivered, and a copy cannot be told "
+            "apart (at most once)",
+            permanent=True,
+        )
 
     def _cards(self, batch: list[Notification]) -> dict[int, LeadCard | DeliveryError]:
         """Each notification's card, from the store as it is now, or why it has none."""

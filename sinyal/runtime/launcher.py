@@ -18,6 +18,7 @@ from sinyal.runtime.services import (
     demo_site_service,
     dispatch_service,
     rasa_service,
+    scrape_worker_service,
     status_file,
     telegram_service,
     web_service,
@@ -41,10 +42,16 @@ def prepare(settings: Settings, console: Console, *, train: bool = True) -> None
         ensure_model(settings, say=lambda msg: console.print(f"[cyan]model[/] {msg}"))
 
 
-def services(settings: Settings) -> list[ServiceSpec]:
+#: What `sinyal run --only` accepts: the kinds of service one machine can run.
+SERVICE_KINDS = ("demo-site", "actions", "rasa", "dispatch", "web", "telegram", "scrape-worker")
+
+
+def services(settings: Settings, only: frozenset[str] | None = None) -> list[ServiceSpec]:
+    """Every service this machine runs: all of them, or the kinds ``only`` names (a
+    deployment over several machines runs Rasa and actions on some, the rest on others)."""
     specs = [
-        actions_service(settings),
-        rasa_service(settings),
+        *(actions_service(settings, i) for i in range(settings.action_servers)),
+        *(rasa_service(settings, i) for i in range(settings.rasa_servers)),
         dispatch_service(settings),
         web_service(settings),
     ]
@@ -52,7 +59,14 @@ def services(settings: Settings) -> list[ServiceSpec]:
         specs.insert(0, demo_site_service(settings))
     if settings.telegram_bot_token is not None:
         specs.append(telegram_service(settings))
-    return specs
+    if settings.scrape_broker_url:
+        specs.append(scrape_worker_service(settings))
+    if only is None:
+        return specs
+    unknown = sorted(only - set(SERVICE_KINDS))
+    if unknown:
+        raise ServiceFailed(f"unknown service {', '.join(unknown)}; choose from {SERVICE_KINDS}")
+    return [spec for spec in specs if spec.name.rsplit("-", 1)[0] in only or spec.name in only]
 
 
 def scrape_in_background(settings: Settings, console: Console) -> threading.Thread:
@@ -112,9 +126,11 @@ def urls_table(settings: Settings) -> Table:
     table = Table(title="Sinyal is running", show_header=True)
     table.add_column("what")
     table.add_column("where")
-    table.add_row("Rasa REST channel (token)", f"{settings.rasa_url}/webhooks/rest/webhook")
-    table.add_row("Rasa HTTP API (token)", f"{settings.rasa_url}/status")
-    table.add_row("Action server (token)", f"{settings.actions_url}/health")
+    for url in settings.rasa_urls:
+        table.add_row("Rasa REST channel (token)", f"{url}/webhooks/rest/webhook")
+        table.add_row("Rasa HTTP API (token)", f"{url}/status")
+    for i in range(settings.action_servers):
+        table.add_row("Action server (token)", f"{settings.actions_url_of(i)}/health")
     if settings.demo_site:
         table.add_row("Demo job site", f"{settings.demo_site_url}/careers/")
     if settings.telegram_bot_token is not None:
@@ -131,10 +147,16 @@ def run(
     console: Console,
     *,
     train: bool = True,
+    only: frozenset[str] | None = None,
 ) -> int:
     """Run until Ctrl-C/SIGTERM (exit 0) or until a service keeps failing (exit 1)."""
     settings = with_run_secrets(settings)
-    prepare(settings, console, train=train)
+    try:
+        specs = services(settings, only)
+    except ServiceFailed as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 2
+    prepare(settings, console, train=train and any(s.name.startswith("rasa") for s in specs))
     stop = threading.Event()
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -147,7 +169,7 @@ def run(
         if settings.demo_site:
             # The shipped demo flow finds the demo site through this variable.
             os.environ["SINYAL_DEMO_SITE_URL"] = settings.demo_site_url
-        for spec in services(settings):
+        for spec in specs:
             console.print(f"[cyan]starting[/] {spec.name}")
             running = supervisor.start(spec)
             supervisor.wait_healthy(running, stop)
@@ -156,7 +178,7 @@ def run(
             supervisor.mark_running(running)
         console.print(urls_table(settings))
         sweep_erasures_in_background(settings, console, stop)
-        if settings.scrape_on_start:
+        if settings.scrape_on_start and only is None:
             scrape_in_background(settings, console)
         console.print("Press Ctrl-C to stop.")
         failing = supervisor.wait_until_stopped(stop)

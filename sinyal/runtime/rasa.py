@@ -108,12 +108,12 @@ def lock_store_config(settings: Settings) -> dict[str, Any] | None:
     return {"type": "redis", "url": parts.hostname, "port": parts.port or 6379, "db": int(db)}
 
 
-def endpoints_config(settings: Settings) -> dict[str, Any]:
+def endpoints_config(settings: Settings, index: int = 0) -> dict[str, Any]:
     # Not `enable_selective_domain`: rasa-sdk 3.21 answers a call without the domain with 449
     # ("retry with the domain"), a retry Rasa 3.6 does not know, so the action would fail.
     # Rasa expands ${...} from its environment (rasa_child_env), so the file holds no secret.
     action_endpoint = {
-        "url": f"{settings.actions_url}/webhook",
+        "url": f"{settings.actions_url_of(index % settings.action_servers)}/webhook",
         "headers": {"Authorization": "Bearer ${SINYAL_ACTIONS_TOKEN}"},
     }
     config: dict[str, Any] = {"action_endpoint": action_endpoint}
@@ -126,9 +126,11 @@ def endpoints_config(settings: Settings) -> dict[str, Any]:
     return config
 
 
-def write_endpoints(settings: Settings) -> Path:
-    """The endpoints.yml this run's Rasa server uses (bot/endpoints.yml is the dev default)."""
-    path = settings.data_path / "run" / "endpoints.yml"
+def write_endpoints(settings: Settings, index: int = 0) -> Path:
+    """The endpoints.yml Rasa server ``index`` of this run uses (bot/endpoints.yml is the dev
+    default)."""
+    name = "endpoints.yml" if index == 0 else f"endpoints-{index + 1}.yml"
+    path = settings.data_path / "run" / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(endpoints_config(settings), sort_keys=False))
+    path.write_text(yaml.safe_dump(endpoints_config(settings, index), sort_keys=False))
     return path

@@ -20,6 +20,8 @@ SDK_VERSION_WARNING = "Your versions of rasa and rasa_sdk might not be compatibl
 TELEGRAM_READY_LINE = "telegram bridge ready"
 #: What ``sinyal dispatch`` prints once it polls the outbox.
 DISPATCH_READY_LINE = "dispatcher ready"
+#: What ``sinyal scrape worker`` prints once it consumes the scrape queue.
+SCRAPE_WORKER_READY_LINE = "scrape worker:"
 
 
 def status_file(settings: Settings) -> Path:
@@ -27,11 +29,17 @@ def status_file(settings: Settings) -> Path:
     return settings.data_path / "run" / "services.json"
 
 
-def actions_service(settings: Settings) -> ServiceSpec:
+def instance_name(kind: str, index: int, count: int) -> str:
+    """``rasa`` when one runs, ``rasa-1``, ``rasa-2``... when several do."""
+    return kind if count == 1 else f"{kind}-{index + 1}"
+
+
+def actions_service(settings: Settings, index: int = 0) -> ServiceSpec:
     env = dict(os.environ)
     env["PYTHONWARNINGS"] = f"ignore:{SDK_VERSION_WARNING}:UserWarning"
+    port = settings.actions_port + index
     return ServiceSpec(
-        name="actions",
+        name=instance_name("actions", index, settings.action_servers),
         argv=[
             str(engine_python(settings)),
             "-m",
@@ -39,35 +47,40 @@ def actions_service(settings: Settings) -> ServiceSpec:
             "--host",
             settings.host,
             "--port",
-            str(settings.actions_port),
+            str(port),
         ],
         cwd=settings.project_dir,
         env=env,
-        health_url=f"{settings.actions_url}/health",
+        health_url=f"{settings.actions_url_of(index)}/health",
         start_timeout=120,
-        port=settings.actions_port,
+        port=port,
         port_setting="SINYAL_ACTIONS_PORT",
     )
 
 
-def rasa_service(settings: Settings) -> ServiceSpec:
+def rasa_service(settings: Settings, index: int = 0) -> ServiceSpec:
     """Rasa on ``SINYAL_HOST`` behind its token; only the web app's origin may call it from a
-    browser (it never needs to: the widget talks to the web app, sinyal/web/chat_socket.py)."""
+    browser (it never needs to: the widget talks to the web app, sinyal/web/chat_socket.py).
+
+    Several Rasa servers share the tracker store and the Redis lock store (settings refuse
+    anything else); server ``index`` calls action server ``index`` modulo their number.
+    """
     if settings.rasa_token is None:
         raise ValueError("SINYAL_RASA_TOKEN is not set (`sinyal run` generates one)")
+    port = settings.rasa_port + index
     argv = [
         str(rasa_executable(settings)),
         "run",
         "--model",
         str(settings.model_path),
         "--endpoints",
-        str(write_endpoints(settings)),
+        str(write_endpoints(settings, index)),
         "--credentials",
         str(settings.bot_dir / "credentials.yml"),
         "--interface",
         settings.host,
         "--port",
-        str(settings.rasa_port),
+        str(port),
         "--enable-api",
         "--cors",
         web_origin(settings),
@@ -75,16 +88,16 @@ def rasa_service(settings: Settings) -> ServiceSpec:
         settings.rasa_token.get_secret_value(),
     ]
     return ServiceSpec(
-        name="rasa",
+        name=instance_name("rasa", index, settings.rasa_servers),
         argv=argv,
         cwd=settings.bot_dir,
         env=rasa_child_env(settings),
-        health_url=f"{settings.rasa_url}/",
+        health_url=f"{settings.rasa_url_of(index)}/",
         # Rasa 3.6 pins 2023 libraries that print dozens of deprecation warnings on every start
         # (some re-enabled after PYTHONWARNINGS is applied); none is actionable for a pinned
         # runtime, and they bury Rasa's own log lines.
         hide_line=PythonWarningFilter(),
-        port=settings.rasa_port,
+        port=port,
         port_setting="SINYAL_RASA_PORT",
         start_timeout=300,
     )
@@ -138,6 +151,14 @@ def telegram_service(settings: Settings) -> ServiceSpec:
 def dispatch_service(settings: Settings) -> ServiceSpec:
     """The notification dispatcher: delivers the outbox to consultants (sinyal/notify/)."""
     return _sinyal_command(settings, "dispatch", DISPATCH_READY_LINE)
+
+
+def scrape_worker_service(settings: Settings) -> ServiceSpec:
+    """Consumes the scrape queue (scrapers/queue.py) when a broker is set; any machine may run
+    more of them (`sinyal scrape worker`)."""
+    spec = _sinyal_command(settings, "scrape", SCRAPE_WORKER_READY_LINE)
+    spec.name, spec.argv = "scrape-worker", [*spec.argv, "worker"]
+    return spec
 
 
 def web_service(settings: Settings) -> ServiceSpec:

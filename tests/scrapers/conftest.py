@@ -22,6 +22,7 @@ import pytest
 
 from scrapers.address_guard import is_public_address
 from scrapers.demo_site.server import DemoSiteHandler, DemoSiteServer
+from tests.scrapers.queue_fixtures import redis_namespace
 
 STAND_IN_PUBLIC = ip_address("127.0.0.2")
 HUGE_BYTES = 50 * 1024 * 1024
@@ -117,3 +118,10 @@ def serve(server: DemoSiteServer) -> Iterator[DemoSiteServer]:
 @pytest.fixture
 def trap_site() -> Iterator[DemoSiteServer]:
     yield from serve(TrapSiteServer((str(STAND_IN_PUBLIC), 0)))
+
+
+@pytest.fixture
+def queue_namespace() -> Iterator[str]:
+    """A namespace of this test's own on the machine's Redis (see ``queue_fixtures``)."""
+    with redis_namespace() as name:
+        yield name

@@ -17,6 +17,7 @@ from scrapers.fetcher import (
     PageCapReached,
     RobotsDisallowed,
 )
+from tests.scrapers.slow_hosts import SlowHosts
 
 FAST = FetchPolicy(requests_per_second=50, timeout=5, retries=2, backoff_factor=0.1)
 
@@ -159,3 +160,16 @@ def test_get_never_serves_local_files(tmp_path) -> None:
     secret.write_text("private")
     with pytest.raises(FetchError):
         Fetcher(FAST).get(secret.as_uri())
+
+
+def test_the_first_page_after_robots_txt_already_keeps_the_crawl_delay() -> None:
+    """The spacing owed before a request is the one known when it is sent: robots.txt is read
+    at the default rate, and the page after it waits the Crawl-delay robots.txt just gave."""
+    host = SlowHosts(1, delay=0, robots="User-agent: *\nCrawl-delay: 0.3\n").start()
+    try:
+        fetcher = Fetcher(FetchPolicy(requests_per_second=50, retries=0, timeout=5))
+        fetcher.get(f"{host.urls()[0]}/v0/postings/x", local=True)
+        robots_at, page_at = host.hits_at(host.ports[0])
+    finally:
+        host.stop()
+    assert page_at - robots_at >= 0.27  # 0.3 s, less the jitter of a loaded machine

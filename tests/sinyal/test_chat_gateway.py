@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
 import pytest
 
 from sinyal.chat_gateway import button_payloads, clean_text
 from sinyal.settings import PROJECT_DIR
 from sinyal.store import Store
+from tests.helpers import free_port
 
 COMMANDS = button_payloads(PROJECT_DIR / "bot" / "domain.yml")
 
@@ -61,3 +68,46 @@ def test_the_chat_limit_counts_and_lets_messages_through_when_the_store_is_down(
         assert within_chat_limit(down, "w.limit")
     finally:
         down.close()
+
+
+class _RestChannel(BaseHTTPRequestHandler):
+    """Answers like Rasa's REST channel, naming the server, so a test sees who answered."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = json.dumps([{"text": self.server.server_address[1]}]).encode()  # type: ignore[index]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_messages_go_round_robin_and_skip_a_server_that_is_down() -> None:
+    from sinyal.chat_gateway import RasaClient
+
+    servers = [ThreadingHTTPServer(("127.0.0.1", 0), _RestChannel) for _ in range(2)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    ports = [server.server_address[1] for server in servers]
+    dead = free_port()
+
+    async def answered_by(urls: list[str], count: int) -> list[int]:
+        client = RasaClient(urls, "token")
+        try:
+            return [int((await client.send("s", "hi", {}))[0]["text"]) for _ in range(count)]
+        finally:
+            await client.close()
+
+    try:
+        both = [f"http://127.0.0.1:{port}" for port in ports]
+        assert asyncio.run(answered_by(both, 4)) == [ports[0], ports[1], ports[0], ports[1]]
+        with_dead = [f"http://127.0.0.1:{dead}", both[0]]
+        assert asyncio.run(answered_by(with_dead, 3)) == [ports[0]] * 3
+        with pytest.raises(httpx.ConnectError):
+            asyncio.run(answered_by([f"http://127.0.0.1:{dead}"], 1))
+    finally:
+        for server in servers:
+            server.shutdown()

@@ -90,3 +90,20 @@ def test_phone_region_follows_the_chat_language(
     (clean_env / "sinyal.yml").write_text("phone_region_by_language: {id: indonesia}\n")
     with pytest.raises(SettingsError, match=r"SINYAL_PHONE_REGION_BY_LANGUAGE.*two-letter"):
         load_settings()
+
+
+def test_several_rasa_servers_need_shared_conversations(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SINYAL_RASA_SERVERS", "2")
+    with pytest.raises(SettingsError, match=r"rasa_servers > 1 needs the Redis lock store"):
+        load_settings()
+    monkeypatch.setenv("SINYAL_REDIS_URL", "redis://127.0.0.1:6379/0")
+    with pytest.raises(SettingsError, match=r"needs the tracker store on PostgreSQL"):
+        load_settings()
+    monkeypatch.setenv("SINYAL_TRACKER_DATABASE_URL", "postgresql://rasa@db.example/chats")
+    settings = load_settings(rasa_port=6000)
+    assert settings.rasa_urls == ["http://127.0.0.1:6000", "http://127.0.0.1:6001"]
+    monkeypatch.setenv("SINYAL_RASA_SERVER_URLS", '["http://10.0.0.7:5005/", "ftp://x"]')
+    with pytest.raises(SettingsError, match=r"SINYAL_RASA_SERVER_URLS.*ftp://x"):
+        load_settings()

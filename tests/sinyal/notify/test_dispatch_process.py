@@ -64,7 +64,7 @@ def test_killed_mid_delivery_and_restarted_nothing_lost_nothing_doubled(
         s.add(consultant)
         s.flush()
         outbox.enqueue(s, add_lead(s, consultant), consultant, Settings())
-    api.hang_for(60)  # the Bot API stops answering
+    api.hang()  # the Bot API stops answering, until healthy() below
     first = start_dispatcher(env)
     deadline = time.monotonic() + 20
     while notification(store).attempts == 0:  # claimed, and its request is in flight

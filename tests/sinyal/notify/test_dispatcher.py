@@ -24,8 +24,8 @@ from sinyal.settings import Settings
 from sinyal.store import Store
 from sinyal.store.models import Consultant, KpiEvent, Lead, Notification, utcnow
 from tests.factories import add_lead
-from tests.peers import SmtpSink, WebhookReceiver
-from tests.telegram_api import TelegramApiStandIn
+from tests.peers import WEBHOOK_HANG, SmtpSink, WebhookReceiver
+from tests.telegram_api import HANG, TelegramApiStandIn
 
 CHAT_IDS = count(700_001)  # the stand-in is shared by the whole session: one chat per test
 SECRET = "whsec-test"
@@ -156,17 +156,43 @@ def test_telegram_failing_then_recovering_delivers_exactly_once(
     assert "Bad Gateway" in (telegram.last_error or "")
 
 
-def test_a_hanging_peer_times_out_and_is_retried_once_it_answers(
+def test_a_hanging_webhook_times_out_and_is_retried_once_it_answers(
     store: Store, api: TelegramApiStandIn, smtp: SmtpSink, webhook: WebhookReceiver
 ) -> None:
+    """The receiver holds the first request open and never answers it; the 1 s timeout ends
+    the attempt, and the retry (same Idempotency-Key) is delivered."""
     settings = settings_for(api, smtp, webhook)
     chat = next(CHAT_IDS)
-    api.hang_for(2.5)  # longer than the 1 s delivery timeout
-    hand_over_lead(store, settings, chat, f"dewi{chat}@agency.example")
+    lead_id = hand_over_lead(store, settings, chat, f"dewi{chat}@agency.example")
+    key = f"new_lead:{lead_id}:webhook:crm"
+    webhook.script(key, WEBHOOK_HANG)
     started = time.monotonic()
     deliver_until_idle(Dispatcher(store, settings))
-    assert len(api.messages_to(chat)) == 1
+    assert [status for _, status, _ in webhook.attempts_for(key)] == [None, 200]
+    assert len(webhook.received) == 1
     assert time.monotonic() - started < 20
+    with store.transaction() as s:
+        row = s.scalars(select(Notification).where(Notification.channel == "webhook")).one()
+    assert (row.status, row.attempts, row.last_error) == ("sent", 2, "webhook: ReadTimeout")
+
+
+def test_a_hanging_bot_api_times_out_and_the_card_is_not_sent_again(
+    store: Store, api: TelegramApiStandIn, smtp: SmtpSink, webhook: WebhookReceiver
+) -> None:
+    """The request went out and no answer came: it may have been delivered, and a second
+    card cannot be told apart, so it is given up (at most once) and the rest is delivered."""
+    settings = settings_for(api, smtp, webhook)
+    chat = next(CHAT_IDS)
+    api.script(chat, HANG)
+    hand_over_lead(store, settings, chat, f"dewi{chat}@agency.example")
+    deliver_until_idle(Dispatcher(store, settings))
+    assert [a.outcome for a in api.attempts_to(chat)] == ["unanswered"]  # still held
+    with store.transaction() as s:
+        rows = {n.channel: n for n in s.scalars(select(Notification))}
+    assert (rows["telegram"].status, rows["telegram"].attempts) == ("failed", 1)
+    assert "TimedOut" in (rows["telegram"].last_error or "")
+    assert "not sent again" in (rows["telegram"].last_error or "")
+    assert rows["email"].status == rows["webhook"].status == "sent"
 
 
 def test_a_refused_address_is_given_up_at_once_the_others_still_go(
@@ -282,6 +308,7 @@ class BrokenFor:
 
     def __init__(self, channel: Channel, recipient: str) -> None:
         self.channel, self.recipient = channel, recipient
+        self.resend_unconfirmed = channel.resend_unconfirmed
 
     async def send(self, recipient: str, card: LeadCard, key: str) -> str | None:
         if recipient == self.recipient:

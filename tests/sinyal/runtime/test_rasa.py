@@ -62,3 +62,18 @@ def test_the_tracker_store_can_live_in_its_own_database(
 def test_memory_tracker_store_can_be_chosen(clean_env: Path) -> None:
     settings = load_settings(data_dir=clean_env / "var", rasa_tracker_store="memory")
     assert "tracker_store" not in yaml.safe_load(write_endpoints(settings).read_text())
+
+
+def test_each_rasa_server_calls_its_action_server(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://sinyal@db.example/leads")
+    monkeypatch.setenv("SINYAL_REDIS_URL", "redis://cache.example:6380/2")
+    settings = load_settings(
+        data_dir=clean_env / "var", rasa_servers=3, action_servers=2, actions_port=7000
+    )
+    urls = [
+        yaml.safe_load(write_endpoints(settings, i).read_text())["action_endpoint"]["url"]
+        for i in range(3)
+    ]
+    assert urls == [f"http://127.0.0.1:{port}/webhook" for port in (7000, 7001, 7000)]

@@ -173,6 +173,8 @@ def test_overlong_and_flooding_messages_are_answered_without_rasa(
         widget.session()
         (reply,) = widget.say("x" * 201, 1, language="en")
         assert reply == {"text": TOO_LONG["en"]} and rasa.requests == []
+        if time.time() % 60 > 45:  # the limit counts whole minutes: flood inside one
+            time.sleep(61 - time.time() % 60)
         for _ in range(MESSAGES_PER_MINUTE + 5):  # without waiting for answers, as a script
             widget.client.emit("user_uttered", {"message": "hi", "customData": {}})
             time.sleep(0.05)  # engine.io's polling takes a bounded number of packets per POST
