@@ -64,17 +64,22 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def converse(
-    client: httpx.AsyncClient, url: str, turns: list[str], metadata: dict[str, str], last: str
+    client: httpx.AsyncClient,
+    url: str | Iterator[str],
+    turns: list[str],
+    metadata: dict[str, str],
+    last: str,
 ) -> list[float]:
     """One conversation; fails unless some reply contains ``last`` (a broken bot that answers
-    every turn with a fallback would otherwise look fast)."""
+    every turn with a fallback would otherwise look fast). ``url`` may give each message its
+    own server (benchmarks/chat_scaleout.py)."""
     sender = f"bench-{uuid.uuid4().hex[:10]}"
     latencies: list[float] = []
     replies: list[str] = []
     for index, text in enumerate(turns):
         body = {"sender": sender, "message": text, "metadata": metadata if index == 0 else {}}
         started = time.perf_counter()
-        response = await client.post(url, json=body)
+        response = await client.post(url if isinstance(url, str) else next(url), json=body)
         response.raise_for_status()
         latencies.append(time.perf_counter() - started)
         replies += [reply.get("text") or "" for reply in response.json()]

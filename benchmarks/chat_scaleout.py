@@ -30,6 +30,7 @@ from chat_latency import (
     QUALIFICATION,
     SINYAL,
     TOKEN,
+    converse,
     free_port,
     percentile,
     serving,
@@ -44,29 +45,18 @@ REDIS_URL = os.environ.get("SINYAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/6")
 LAST = "will get in touch"
 
 
-async def converse(client: httpx.AsyncClient, urls: itertools.cycle[str]) -> list[float]:
-    sender = f"bench-{uuid.uuid4().hex[:10]}"
-    latencies, replies = [], []
-    for index, message in enumerate(QUALIFICATION):
-        body = {"sender": sender, "message": message, "metadata": CONTEXT if index == 0 else {}}
-        started = time.perf_counter()
-        response = await client.post(f"{next(urls)}/webhooks/rest/webhook", json=body)
-        response.raise_for_status()
-        latencies.append(time.perf_counter() - started)
-        replies += [reply.get("text") or "" for reply in response.json()]
-    if not any(LAST in reply for reply in replies):
-        raise RuntimeError(f"conversation {sender} never said {LAST!r}: {replies[-4:]}")
-    return latencies
-
-
 async def load(rasa_urls: list[str], conversations: int) -> dict[str, float]:
-    urls = itertools.cycle(rasa_urls)
+    urls = itertools.cycle(f"{url}/webhooks/rest/webhook" for url in rasa_urls)
     headers = {"Authorization": f"Bearer {TOKEN}"}
     limits = httpx.Limits(max_connections=conversations + 10)
     async with httpx.AsyncClient(timeout=300, headers=headers, limits=limits) as client:
-        await asyncio.gather(*(converse(client, urls) for _ in rasa_urls))  # warm-up
+        chats = [
+            converse(client, urls, QUALIFICATION, CONTEXT, LAST)
+            for _ in range(conversations + len(rasa_urls))
+        ]
+        await asyncio.gather(*chats[: len(rasa_urls)])  # warm-up, not measured
         started = time.perf_counter()
-        results = await asyncio.gather(*(converse(client, urls) for _ in range(conversations)))
+        results = await asyncio.gather(*chats[len(rasa_urls) :])
         elapsed = time.perf_counter() - started
     latencies = [latency for result in results for latency in result]
     return {
@@ -81,7 +71,7 @@ async def load(rasa_urls: list[str], conversations: int) -> dict[str, float]:
 
 def measure(tmp: Path, servers: int, conversations: int, database_url: str) -> dict[str, float]:
     rasa_port, actions_port = free_port(), free_port()
-    # Consecutive ports: `sinyal run` counts up from each; take them from a fresh range.
+    # `sinyal run` counts up from each port for the second server (its neighbour is free).
     env = sinyal_env(
         SINYAL_DATA_DIR=str(tmp / f"var-{servers}"),
         SINYAL_RASA_PORT=str(rasa_port),

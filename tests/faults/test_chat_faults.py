@@ -29,7 +29,7 @@ from sinyal.store import Store
 from sinyal.store.models import Consultant, Conversation, Handover, Lead, Notification
 from tests.faults.conftest import ThrowawayPostgres, wait_until
 from tests.helpers import SINYAL
-from tests.system.conftest import READY_LINE, RunningSystem, say, start_system, tracker
+from tests.system.conftest import RunningSystem, say, system_running, tracker
 from tests.telegram_api import TelegramApiStandIn
 
 pytestmark = pytest.mark.slow
@@ -78,16 +78,12 @@ def system(
         "SINYAL_PENDING_SWEEP_SECONDS": "1",
         "SINYAL_PENDING_IDLE_SECONDS": "2",
     }
-    running = start_system(tmp_path_factory.mktemp("faults"), extra)
-    try:
-        running.wait_for(READY_LINE, timeout=400)
+    with system_running(tmp_path_factory.mktemp("faults"), extra) as running:
         store = Store.from_url(throwaway_postgres.url)
         with store.transaction() as session:
             session.add(Consultant(name="Markus Brandt", telegram_chat_id=CONSULTANT_CHAT))
         store.close()
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -212,9 +213,18 @@ def running_system(
         database = request.getfixturevalue("postgres_database")
         extra["DATABASE_URL"] = database.render_as_string(hide_password=False)
         extra["SINYAL_REDIS_URL"] = request.getfixturevalue("redis_url")
-    running = start_system(tmp_path_factory.mktemp(f"{label}-{request.param}"), extra)
+    with system_running(tmp_path_factory.mktemp(f"{label}-{request.param}"), extra) as running:
+        yield running
+
+
+@contextmanager
+def system_running(
+    tmp: Path, extra_env: dict[str, str], timeout: float = 400
+) -> Iterator[RunningSystem]:
+    """`sinyal run` in ``tmp`` with ``extra_env``, once it is ready; stopped afterwards."""
+    running = start_system(tmp, extra_env)
     try:
-        running.wait_for(READY_LINE, timeout=400)
+        running.wait_for(READY_LINE, timeout=timeout)
         yield running
     finally:
         running.stop()

@@ -22,7 +22,7 @@ from sqlalchemy.engine import URL
 
 from sinyal.store import Store
 from sinyal.store.models import Conversation, Handover, Lead
-from tests.system.conftest import READY_LINE, RunningSystem, start_system, tracker
+from tests.system.conftest import RunningSystem, system_running, tracker
 
 pytestmark = pytest.mark.slow
 
@@ -50,12 +50,8 @@ def two_servers(
         "SINYAL_SCRAPE_ON_START": "false",
         "SINYAL_DEMO_SITE": "false",
     }
-    running = start_system(tmp_path_factory.mktemp("scale-out"), extra)
-    try:
-        running.wait_for(READY_LINE, timeout=600)
+    with system_running(tmp_path_factory.mktemp("scale-out"), extra, timeout=600) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def say_to(system: RunningSystem, server: int, sender: str, message: str) -> list[str]:
