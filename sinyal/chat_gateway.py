@@ -106,10 +106,10 @@ class RasaClient:
     """Rasa's REST channel (token-protected): one POST per message, the replies in the answer.
 
     With several Rasa servers (they share the tracker store and the Redis lock store, so any
-    of them serves any conversation) messages go round robin, and a server that refuses the
-    connection is skipped for the next one: a message that never reached a server cannot
-    have been handled twice. Any other failure (a timeout, an error answer) is not retried,
-    since that server may have handled it.
+    of them serves any conversation) messages go round robin, and a server whose connection is
+    refused or not made in time is skipped for the next one: a message that never reached a
+    server cannot have been handled twice. Any other failure (a timeout, an error answer) is
+    not retried, since that server may have handled it.
     """
 
     def __init__(
@@ -127,7 +127,7 @@ class RasaClient:
         first = next(self._next)
         order = [self.urls[(first + i) % len(self.urls)] for i in range(len(self.urls))]
         for url in order[:-1]:
-            with contextlib.suppress(httpx.ConnectError):
+            with contextlib.suppress(httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
                 return await self._post(url, body)
         return await self._post(order[-1], body)
 

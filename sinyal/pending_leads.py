@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,7 +26,6 @@ from urllib.parse import quote
 
 import requests
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
 from sinyal.flows import current_flow
@@ -56,7 +56,9 @@ def tracker_engine(settings: Settings) -> Engine:
     if url.get_backend_name() == "sqlite":
         path = url.database if settings.tracker_database_url else settings.data_path / "tracker.db"
         # Read-only, and without the store's pragmas: the file is Rasa's, not ours.
-        return create_engine(URL.create("sqlite", database=f"file:{path}?mode=ro&uri=true"))
+        return create_engine(
+            "sqlite://", creator=lambda: sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        )
     return create_db_engine(
         url,
         connect_timeout=settings.db_connect_timeout,
@@ -118,33 +120,37 @@ def _pending_value(data: str | None) -> bool | None:
 
 @dataclass
 class RasaTrackers:
-    """The two calls of Rasa's HTTP API the sweeper needs, with the run's token."""
+    """The two calls of Rasa's HTTP API the sweeper needs, with the run's token; any of the
+    Rasa servers will do (they share the tracker store), the next one when one is down."""
 
-    base_url: str
+    base_urls: list[str]
     token: str
     timeout: float = 15.0
 
-    def _url(self, sender: str, tail: str) -> str:
-        return f"{self.base_url}/conversations/{quote(sender, safe='')}/{tail}"
+    def _call(self, method: str, sender: str, tail: str, **kwargs: Any) -> requests.Response:
+        path = f"/conversations/{quote(sender, safe='')}/{tail}"
+        for base_url in self.base_urls[:-1]:
+            try:
+                return self._request(method, base_url + path, **kwargs)
+            except requests.ConnectionError:
+                continue
+        return self._request(method, self.base_urls[-1] + path, **kwargs)
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        params = {"token": self.token, **kwargs.pop("params", {})}
+        response = requests.request(method, url, params=params, timeout=self.timeout, **kwargs)
+        response.raise_for_status()
+        return response
 
     def tracker(self, sender: str) -> dict[str, Any]:
-        response = requests.get(
-            self._url(sender, "tracker"),
-            params={"token": self.token, "include_events": "NONE"},
-            timeout=self.timeout,
-        )
-        response.raise_for_status()
-        return dict(response.json())
+        found = self._call("GET", sender, "tracker", params={"include_events": "NONE"}).json()
+        if not isinstance(found, dict):
+            raise ValueError("Rasa answered a tracker request with something else")
+        return found
 
     def clear_pending(self, sender: str) -> None:
         event = {"event": "slot", "name": PENDING_SLOT, "value": False, "timestamp": time.time()}
-        response = requests.post(
-            self._url(sender, "tracker/events"),
-            params={"token": self.token},
-            json=[event],
-            timeout=self.timeout,
-        )
-        response.raise_for_status()
+        self._call("POST", sender, "tracker/events", json=[event])
 
 
 def _origin(tracker: dict[str, Any]) -> str | None:
@@ -179,7 +185,7 @@ class PendingLeadSweeper:
     def from_settings(cls, store: Store, settings: Settings) -> PendingLeadSweeper | None:
         if settings.rasa_token is None or settings.rasa_tracker_store == "memory":
             return None
-        rasa = RasaTrackers(settings.rasa_urls[0], settings.rasa_token.get_secret_value())
+        rasa = RasaTrackers(settings.rasa_urls, settings.rasa_token.get_secret_value())
         return cls(store, settings, PendingScan(tracker_engine(settings)), rasa)
 
     def sweep(self) -> SweepResult:
@@ -193,17 +199,29 @@ class PendingLeadSweeper:
         result.pending = len(pending)
         for sender in quiet:
             try:
-                if finish(self.store, self.settings, sender, self.rasa.tracker(sender)):
-                    self.rasa.clear_pending(sender)
-                    result.saved += 1
-                else:
-                    self.scan.forget(sender)
+                saved = self._sweep_one(sender)
             except (SQLAlchemyError, requests.RequestException) as exc:
                 # The store or Rasa is still down: the next round tries again. No sender id in
                 # the log: it identifies a person's chat.
                 logger.warning("a pending lead could not be saved yet: %s", type(exc).__name__)
                 result.failed += 1
+            except Exception:  # a bug or a strange tracker must not stop the others
+                logger.exception("a pending lead could not be saved (will try again)")
+                result.failed += 1
+            else:
+                result.saved += saved
         return result
+
+    def _sweep_one(self, sender: str) -> bool:
+        """Save one chat's pending lead; clear the slot only if the chat did not move on
+        meanwhile (then the next round saves what it says now)."""
+        tracker = self.rasa.tracker(sender)
+        if not finish(self.store, self.settings, sender, tracker):
+            self.scan.forget(sender)
+            return False
+        if self.rasa.tracker(sender).get("latest_event_time") == tracker.get("latest_event_time"):
+            self.rasa.clear_pending(sender)
+        return True
 
     def close(self) -> None:
         self.scan.engine.dispose()

@@ -292,7 +292,7 @@ class Settings(BaseSettings):
         description="seconds `sinyal scrape run` waits for its tasks; later ones count as failed",
     )
     scrape_task_timeout: float = Field(
-        default=1800.0,
+        default=900.0,
         gt=0,
         le=7 * 86_400,
         description="seconds one queued source may take; a slower one is stopped and failed",
@@ -305,10 +305,11 @@ class Settings(BaseSettings):
         never repeats a URL that may hold one. A task stops before its run stops waiting."""
         from urllib.parse import urlsplit
 
-        if self.scrape_task_timeout >= self.scrape_queue_timeout:
+        if (self.scrape_task_retries + 1) * self.scrape_task_timeout >= self.scrape_queue_timeout:
             raise ValueError(
-                "SINYAL_SCRAPE_TASK_TIMEOUT must be shorter than SINYAL_SCRAPE_QUEUE_TIMEOUT, or a "
-                "stopped task's failure would arrive after the run stopped waiting for it"
+                "SINYAL_SCRAPE_TASK_TIMEOUT times its tries (SINYAL_SCRAPE_TASK_RETRIES + 1) must "
+                "be shorter than SINYAL_SCRAPE_QUEUE_TIMEOUT, or a stopped task's failure would "
+                "arrive after the run stopped waiting for it"
             )
         url = self.scrape_broker_url = self.scrape_broker_url or None
         if url is None:
@@ -368,6 +369,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _shared_conversations_for_several_rasa_servers(self) -> Settings:
+        if self.action_servers > self.rasa_servers:
+            raise ValueError(
+                "action_servers > rasa_servers: Rasa server i calls action server i, so the "
+                "extra action servers would never be called"
+            )
         if self.rasa_servers == 1:
             return self
         if not self.redis_url:

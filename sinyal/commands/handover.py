@@ -19,7 +19,7 @@ from sinyal.consultants import ConsultantsError, load_consultants, sync_consulta
 from sinyal.lead_export import export_leads
 from sinyal.lifecycle import LifecycleError, change_stage, open_leads
 from sinyal.notify.dispatcher import Dispatcher
-from sinyal.pending_leads import PendingLeadSweeper
+from sinyal.pending_leads import PendingLeadSweeper, SweepResult
 from sinyal.runtime.run_secrets import stored_run_secrets
 from sinyal.runtime.services import DISPATCH_READY_LINE
 from sinyal.settings import Settings
@@ -77,7 +77,11 @@ async def sweep_pending_leads(
 ) -> None:
     """Every ``pending_sweep_seconds``, save the leads chats could not (sinyal.pending_leads)."""
     while not stop.is_set():
-        result = await asyncio.to_thread(sweeper.sweep)
+        try:
+            result = await asyncio.to_thread(sweeper.sweep)
+        except Exception:  # never take the dispatcher down with it; the next round retries
+            logging.getLogger("sinyal.pending_leads").exception("pending-lead sweep failed")
+            result = SweepResult()
         if result.saved:
             logging.getLogger("sinyal.pending_leads").info(
                 "%d pending lead(s) saved from their chats", result.saved

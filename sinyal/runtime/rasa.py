@@ -14,6 +14,7 @@ import yaml
 
 from sinyal.bootstrap import engine_environment, rasa_environment
 from sinyal.settings import Settings
+from sinyal.store.db import KEEPALIVES
 
 RASA_VERSION = "3.6.21"
 
@@ -81,7 +82,7 @@ def tracker_store_config(settings: Settings) -> dict[str, Any] | None:
         "port": url.port or 5432,
         "db": url.database,
         "username": url.username,
-        "query": postgres_timeouts(settings),
+        "query": {**dict(url.query), **postgres_timeouts(settings)},
     }
     if url.password:
         config["password"] = "${SINYAL_TRACKER_DB_PASSWORD}"
@@ -89,11 +90,13 @@ def tracker_store_config(settings: Settings) -> dict[str, Any] | None:
 
 
 def postgres_timeouts(settings: Settings) -> dict[str, str]:
-    """libpq connection parameters (Rasa's psycopg2 reads them from the URL's query)."""
+    """libpq connection parameters (Rasa's psycopg2 reads them from the URL's query), the same
+    as the engine's own (sinyal.store.db.create_db_engine)."""
     statement_ms = int(settings.db_statement_timeout * 1000)
     return {
         "connect_timeout": str(settings.db_connect_timeout),
         "options": f"-c statement_timeout={statement_ms}",
+        **{name: str(value) for name, value in KEEPALIVES.items()},
     }
 
 

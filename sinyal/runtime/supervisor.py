@@ -225,6 +225,10 @@ class Supervisor:
         history.restarts += 1
         try:
             running = self.start(exited.spec)
+        except ServiceFailed as exc:  # its port is still taken: try again after the next pause
+            self._say(str(exc))
+            return self.restart(exited, stop)
+        try:
             self.wait_healthy(running, stop)
         except ServiceFailed as exc:
             self._say(str(exc))

@@ -37,6 +37,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: libpq: notice within about 30 s a server or network that went away without closing the
+#: connection (a statement timeout is the server's own and cannot fire then).
+KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,
+}
+
+
 def create_db_engine(
     url: URL | str,
     *,
@@ -63,7 +74,7 @@ def create_db_engine(
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_timeout", connect_timeout)
-    connect_args: dict[str, Any] = {"connect_timeout": connect_timeout}
+    connect_args: dict[str, Any] = {"connect_timeout": connect_timeout, **KEEPALIVES}
     if statement_timeout:
         # Added to the URL's own options (a search_path, say), which this would replace.
         given = url.query.get("options", "")

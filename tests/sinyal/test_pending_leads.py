@@ -7,6 +7,7 @@ import json
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from sinyal.pending_leads import PendingScan
@@ -50,3 +51,29 @@ def test_the_latest_value_counts_and_only_quiet_chats_are_swept(tmp_path: Path) 
     assert scan.refresh() == ["still-typing"]
     scan.forget("still-typing")
     assert scan.refresh() == []
+
+
+def test_the_embedded_tracker_store_is_read_where_rasa_writes_it_and_only_read(
+    clean_env: Path,
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from sinyal.pending_leads import tracker_engine
+    from sinyal.runtime.rasa import tracker_store_config
+    from sinyal.settings import load_settings
+
+    settings = load_settings(data_dir=clean_env / "var")
+    path = Path(str((tracker_store_config(settings) or {})["db"]))  # where Rasa writes it
+    path.parent.mkdir(parents=True)
+    rasa = create_engine(f"sqlite:///{path}")
+    with rasa.begin() as conn:
+        conn.execute(text(EVENTS))
+    add(rasa, "pending", slot("lead_pending", True), time.time() - 600)
+    engine = tracker_engine(settings)
+    try:
+        assert PendingScan(engine).refresh() == ["pending"]
+        with pytest.raises(OperationalError, match="readonly"), engine.begin() as conn:
+            conn.execute(text("DELETE FROM events"))
+    finally:
+        engine.dispose()
+        rasa.dispose()

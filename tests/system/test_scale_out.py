@@ -9,7 +9,9 @@ servers would read the same tracker, and each would append its own continuation.
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +24,7 @@ from sqlalchemy.engine import URL
 
 from sinyal.store import Store
 from sinyal.store.models import Conversation, Handover, Lead
+from tests.helpers import free_port
 from tests.system.conftest import RunningSystem, system_running, tracker
 
 pytestmark = pytest.mark.slow
@@ -47,11 +50,25 @@ def two_servers(
         "SINYAL_REDIS_URL": redis_url,
         "SINYAL_RASA_SERVERS": "2",
         "SINYAL_ACTION_SERVERS": "2",
+        "SINYAL_RASA_PORT": str(free_port_pair()),  # servers take the port and the next one
+        "SINYAL_ACTIONS_PORT": str(free_port_pair()),
         "SINYAL_SCRAPE_ON_START": "false",
         "SINYAL_DEMO_SITE": "false",
     }
     with system_running(tmp_path_factory.mktemp("scale-out"), extra, timeout=600) as running:
         yield running
+
+
+def free_port_pair() -> int:
+    """A free loopback port whose next port is free too."""
+    while True:
+        port = free_port()
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
 
 
 def say_to(system: RunningSystem, server: int, sender: str, message: str) -> list[str]:
@@ -86,9 +103,12 @@ def test_one_chat_alternating_between_two_servers_stays_one_conversation(
     # Two messages at the same moment, one to each server: the count and the urgency.
     pair = {0: "2", 1: '/inform{"urgency":"asap"}'}
     answers: dict[int, list[str]] = {}
+    in_flight: dict[int, tuple[float, float]] = {}
 
     def send(server: int) -> None:
+        started = time.monotonic()
         answers[server] = say_to(system, server, sender, pair[server])
+        in_flight[server] = (started, time.monotonic())
 
     threads = [threading.Thread(target=send, args=(server,)) for server in pair]
     for thread in threads:
@@ -96,6 +116,8 @@ def test_one_chat_alternating_between_two_servers_stays_one_conversation(
     for thread in threads:
         thread.join(180)
     assert set(answers) == {0, 1}, "both servers answered"
+    starts, ends = zip(*in_flight.values(), strict=True)
+    assert max(starts) < min(ends), "the two requests were in flight at the same time"
     # Whichever came second saw the first one's answer: the form moved past both questions.
     assert any("Are you the person who decides" in r for r in answers[0] + answers[1]), answers
     state = tracker(system, sender)

@@ -50,6 +50,7 @@ def test_scrape_run_with_no_worker_ends_and_says_so(
             SINYAL_SCRAPE_QUEUE_NAMESPACE=namespace,
             SINYAL_SCRAPE_QUEUE_TIMEOUT="2",
             SINYAL_SCRAPE_TASK_TIMEOUT="1",
+            SINYAL_SCRAPE_TASK_RETRIES="0",
         )
         done = run_sinyal("scrape", "run", "--flow", "long-open-demo", env=env)
     assert done.returncode == 1  # every source failed
@@ -72,6 +73,7 @@ def test_scrape_worker_without_a_broker_names_the_setting(env: dict[str, str]) -
         ("SINYAL_SCRAPE_QUEUE_NAMESPACE", "a b", "SINYAL_SCRAPE_QUEUE_NAMESPACE"),
         ("SINYAL_SCRAPE_QUEUE_TIMEOUT", "0", "SINYAL_SCRAPE_QUEUE_TIMEOUT"),
         ("SINYAL_SCRAPE_TASK_TIMEOUT", "3600", "SINYAL_SCRAPE_TASK_TIMEOUT"),  # == the run's wait
+        ("SINYAL_SCRAPE_TASK_TIMEOUT", "1300", "SINYAL_SCRAPE_TASK_RETRIES"),  # 3 tries > 3600 s
     ],
 )
 def test_a_bad_queue_setting_is_one_line_naming_it(

@@ -5,6 +5,7 @@ import yaml
 
 from sinyal.runtime.rasa import rasa_child_env, write_endpoints
 from sinyal.settings import load_settings
+from sinyal.store.db import KEEPALIVES
 
 
 def test_embedded_defaults_put_the_tracker_store_next_to_the_data(clean_env: Path) -> None:
@@ -38,7 +39,11 @@ def test_production_uses_postgres_tracker_and_redis_locks_without_writing_the_pa
         "port": 5433,
         "db": "leads",
         "username": "sinyal",
-        "query": {"connect_timeout": "5", "options": "-c statement_timeout=30000"},
+        "query": {
+            "connect_timeout": "5",
+            "options": "-c statement_timeout=30000",
+            **{name: str(value) for name, value in KEEPALIVES.items()},
+        },
         "password": "${SINYAL_TRACKER_DB_PASSWORD}",
     }
     assert config["lock_store"] == {"type": "redis", "url": "cache.example", "port": 6380, "db": 2}
@@ -50,12 +55,15 @@ def test_the_tracker_store_can_live_in_its_own_database(
     clean_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://sinyal@leads.example/leads")
-    monkeypatch.setenv("SINYAL_TRACKER_DATABASE_URL", "postgresql://rasa:pw@chats.example/chats")
+    monkeypatch.setenv(
+        "SINYAL_TRACKER_DATABASE_URL", "postgresql://rasa:pw@chats.example/chats?sslmode=require"
+    )
     monkeypatch.setenv("SINYAL_DB_CONNECT_TIMEOUT", "3")
     settings = load_settings(data_dir=clean_env / "var")
     store = yaml.safe_load(write_endpoints(settings).read_text())["tracker_store"]
     assert (store["url"], store["db"], store["username"]) == ("chats.example", "chats", "rasa")
     assert store["query"]["connect_timeout"] == "3"
+    assert store["query"]["sslmode"] == "require"  # the URL's own parameters are kept
     assert rasa_child_env(settings)["SINYAL_TRACKER_DB_PASSWORD"] == "pw"
 
 

@@ -191,3 +191,20 @@ def test_a_taken_port_is_refused_before_starting(tmp_path: Path) -> None:
         with pytest.raises(ServiceFailed, match=f"port {port} is already in use.*SINYAL_WEB_PORT"):
             supervisor.start(spec)
         assert supervisor.services == []
+
+
+def test_a_port_taken_while_restarting_counts_as_a_failure_not_a_crash(tmp_path: Path) -> None:
+    spec, log = flaky(tmp_path, failures=100)
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        port = holder.getsockname()[1]
+        spec.port, spec.port_setting = port, "SINYAL_TEST_PORT"
+        supervisor = Supervisor(
+            out=io.StringIO(), policy=RestartPolicy(first_delay=0.1, max_restarts=2)
+        )
+        supervisor.wait_healthy(supervisor.start(spec))
+        holder.listen()  # something else takes the port once the service is up
+        failing = supervisor.wait_until_stopped(threading.Event())
+    assert failing is not None and supervisor.history["flaky"].state == "failed"
+    assert len(starts(log)) == 1  # never started twice on a taken port
+    supervisor.stop_all()
