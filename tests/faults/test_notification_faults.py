@@ -216,7 +216,7 @@ def test_telegram_429_is_retried_no_earlier_than_retry_after_and_delivered_once(
     waited = accepted.at - refused.answered_at
     print(f"retry_after {RETRY_AFTER}s: next attempt {waited:.3f}s after the 429 answer")
     assert waited >= RETRY_AFTER, f"retried {waited:.3f}s after the 429"
-    assert waited < RETRY_AFTER + 2, f"retry_after {RETRY_AFTER}s, yet waited {waited:.3f}s"
+    assert waited < RETRY_AFTER + 4, f"retry_after {RETRY_AFTER}s, yet waited {waited:.3f}s"
     assert len(peers.api.messages_to(chat)) == 1
     assert (sent.status, sent.attempts) == ("sent", 2)
     assert f"retry after {RETRY_AFTER}" in (sent.last_error or "")
