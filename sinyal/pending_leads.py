@@ -205,8 +205,9 @@ class PendingLeadSweeper:
                 # the log: it identifies a person's chat.
                 logger.warning("a pending lead could not be saved yet: %s", type(exc).__name__)
                 result.failed += 1
-            except Exception:  # a bug or a strange tracker must not stop the others
-                logger.exception("a pending lead could not be saved (will try again)")
+            except Exception as exc:  # a bug or a strange tracker must not stop the others
+                # The type only: a message or traceback could quote what the prospect typed.
+                logger.error("a pending lead could not be saved (will retry): %r", type(exc))
                 result.failed += 1
             else:
                 result.saved += saved

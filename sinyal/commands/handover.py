@@ -79,8 +79,8 @@ async def sweep_pending_leads(
     while not stop.is_set():
         try:
             result = await asyncio.to_thread(sweeper.sweep)
-        except Exception:  # never take the dispatcher down with it; the next round retries
-            logging.getLogger("sinyal.pending_leads").exception("pending-lead sweep failed")
+        except Exception as exc:  # never take the dispatcher down; the next round retries
+            logging.getLogger("sinyal.pending_leads").error("sweep failed: %r", type(exc))
             result = SweepResult()
         if result.saved:
             logging.getLogger("sinyal.pending_leads").info(
