@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.qualification_form import refused_check
 from actions.store import settings
 
 
@@ -18,6 +19,8 @@ class ActionJobSeeker(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if refused_check(tracker):  # "no, we are hiring": the questions start (or go on)
+            return [FollowupAction("qualification_form")]
         dispatcher.utter_message(
             response="utter_job_seeker", candidate_url=settings().candidate_page_url
         )

@@ -6,11 +6,12 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
+from rasa_sdk.events import AllSlotsReset, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from actions.qualification_form import refused_check
 from actions.store import in_transaction, settings
 from sinyal.privacy import erase_lead_store, request_erasure
 
@@ -24,6 +25,11 @@ class ActionDeleteMyData(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if refused_check(tracker):  # "no, keep it": nothing is deleted
+            if tracker.active_loop_name == "qualification_form":
+                return [FollowupAction("qualification_form")]
+            dispatcher.utter_message(response="utter_no_problem")
+            return []
         sender = tracker.sender_id  # issued by Sinyal's gateways: only the chat's owner has it
 
         def erase(session: Session) -> None:

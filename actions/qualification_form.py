@@ -201,6 +201,18 @@ _BARE_REPLY = re.compile(
 )
 
 
+#: A sentence that starts with "no" answers an exit check with no, whatever follows.
+_LEADING_NO = re.compile(r"^\W*(no+|nope|nah|not really|nein|tidak|nggak|gak|enggak|bukan)\b", re.I)
+
+
+def refused_check(tracker: Tracker) -> bool:
+    """The prospect answered an exit check ("are you looking for a job yourself?") with a
+    sentence starting with "no". The classifier may read the rest as the exit again ("bukan
+    kak, saya yang buka lowongan" is full of job words), but the prospect said no."""
+    latest, bot_action, _ = _user_texts(tracker)
+    return bot_action in EXIT_CHECKS and bool(latest and _LEADING_NO.match(latest))
+
+
 def _user_texts(tracker: Tracker) -> tuple[str | None, str | None, str | None]:
     """The latest message, the bot action before it, and the prospect's message before that."""
     latest: str | None = None

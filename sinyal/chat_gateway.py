@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import redis.asyncio as aioredis
 import yaml
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -105,24 +106,47 @@ def clean_text(text: object, commands: frozenset[str]) -> str:
 class RasaClient:
     """Rasa's REST channel (token-protected): one POST per message, the replies in the answer.
 
-    With several Rasa servers (they share the tracker store and the Redis lock store, so any
-    of them serves any conversation) messages go round robin, and a server whose connection is
-    refused or not made in time is skipped for the next one: a message that never reached a
-    server cannot have been handled twice. Any other failure (a timeout, an error answer) is
-    not retried, since that server may have handled it.
+    With several Rasa servers (they share the tracker store, so any of them serves any
+    conversation) messages go round robin, and a server whose connection is refused or not
+    made in time is skipped for the next one: a message that never reached a server cannot
+    have been handled twice. Any other failure (a timeout, an error answer) is not retried,
+    since that server may have handled it.
+
+    With ``redis_url``, one conversation's messages reach Rasa one at a time across every
+    gateway process (an atomic Redis lock per sender). Rasa 3.6's own Redis lock store does not
+    ensure that: it issues its tickets with a read, then a write, so two servers receiving the
+    same conversation's messages in the same instant can both go ahead, and the tracker store
+    then keeps only one of the two turns (tests/system/test_scale_out.py saw it).
     """
 
     def __init__(
-        self, rasa_urls: str | list[str], token: str, timeout: float = RASA_TIMEOUT
+        self,
+        rasa_urls: str | list[str],
+        token: str,
+        timeout: float = RASA_TIMEOUT,
+        redis_url: str | None = None,
     ) -> None:
         urls = [rasa_urls] if isinstance(rasa_urls, str) else rasa_urls
         self.urls = [f"{url}/webhooks/rest/webhook" for url in urls]
         self._next = itertools.count()
+        self.timeout = timeout
         self.client = httpx.AsyncClient(
             timeout=timeout, headers={"Authorization": f"Bearer {token}"}
         )
+        self.redis = aioredis.Redis.from_url(redis_url) if redis_url else None
 
     async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[dict]:
+        if self.redis is None:
+            return await self._send(sender, message, metadata)
+        lock = self.redis.lock(
+            f"sinyal:chat-turn:{sender}",
+            timeout=2 * self.timeout,  # a dead gateway's lock ends by itself
+            blocking_timeout=2 * self.timeout,
+        )
+        async with lock:
+            return await self._send(sender, message, metadata)
+
+    async def _send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[dict]:
         body = {"sender": sender, "message": message, "metadata": metadata}
         first = next(self._next)
         order = [self.urls[(first + i) % len(self.urls)] for i in range(len(self.urls))]
@@ -139,3 +163,5 @@ class RasaClient:
 
     async def close(self) -> None:
         await self.client.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()

@@ -200,7 +200,11 @@ def build_application(settings: Settings, store: Store) -> Application:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     if settings.rasa_token is None:
         raise ValueError("SINYAL_RASA_TOKEN is not set: Rasa's REST channel requires it")
-    rasa = RasaClient(settings.rasa_urls, settings.rasa_token.get_secret_value())
+    rasa = RasaClient(
+        settings.rasa_urls,
+        settings.rasa_token.get_secret_value(),
+        redis_url=settings.redis_url,
+    )
     bridge = TelegramBridge(settings, store, rasa)
 
     async def announce(app: Application) -> None:

@@ -92,7 +92,11 @@ class ChatSocket:
         self.secret = settings.secret_key.get_secret_value()
         self._locks: dict[str, asyncio.Lock] = {}
         self.commands = button_payloads(settings.bot_dir / "domain.yml")
-        self.rasa = RasaClient(settings.rasa_urls, settings.rasa_token.get_secret_value())
+        self.rasa = RasaClient(
+            settings.rasa_urls,
+            settings.rasa_token.get_secret_value(),
+            redis_url=settings.redis_url,
+        )
         # Same-origin only (python-socketio compares Origin with Host when given None).
         self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins=None)
         self.sio.on("session_request", self.on_session_request)
