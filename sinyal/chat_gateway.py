@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import redis.asyncio as aioredis
 import yaml
+from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from sinyal.store import Store
@@ -143,8 +144,16 @@ class RasaClient:
             timeout=2 * self.timeout,  # a dead gateway's lock ends by itself
             blocking_timeout=2 * self.timeout,
         )
-        async with lock:
+        try:
+            await lock.acquire()
+        except RedisError as exc:  # Redis down: answer anyway (one server at a time is rare)
+            logger.warning("chat turn not locked (Redis unavailable): %s", type(exc).__name__)
             return await self._send(sender, message, metadata)
+        try:
+            return await self._send(sender, message, metadata)
+        finally:
+            with contextlib.suppress(RedisError):
+                await lock.release()
 
     async def _send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[dict]:
         body = {"sender": sender, "message": message, "metadata": metadata}

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import httpx
 import pytest
@@ -14,6 +16,7 @@ from sinyal.chat_gateway import button_payloads, clean_text
 from sinyal.settings import PROJECT_DIR
 from sinyal.store import Store
 from tests.helpers import free_port
+from tests.system.conftest import redis_url  # noqa: F401 (a fixture this test uses)
 
 COMMANDS = button_payloads(PROJECT_DIR / "bot" / "domain.yml")
 
@@ -111,3 +114,51 @@ def test_messages_go_round_robin_and_skip_a_server_that_is_down() -> None:
     finally:
         for server in servers:
             server.shutdown()
+
+
+class _SlowRestChannel(_RestChannel):
+    """Takes 0.3 s per message and records when each was being handled."""
+
+    busy: ClassVar[list[tuple[float, float]]] = []
+
+    def do_POST(self) -> None:
+        started = time.monotonic()
+        time.sleep(0.3)
+        super().do_POST()
+        self.busy.append((started, time.monotonic()))
+
+
+def test_one_conversations_turns_wait_for_each_other_across_gateways(
+    redis_url: str,  # noqa: F811 (the fixture)
+) -> None:
+    """Two gateway clients (two processes) with one Redis: one chat's messages are handled one
+    at a time; another chat's are not held up; with Redis down the message is still sent."""
+    from sinyal.chat_gateway import RasaClient
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowRestChannel)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+
+    async def at_once(senders: list[str], redis: str | None) -> None:
+        clients = [RasaClient(url, "token", redis_url=redis) for _ in senders]
+        try:
+            await asyncio.gather(
+                *(c.send(s, "hi", {}) for c, s in zip(clients, senders, strict=True))
+            )
+        finally:
+            for client in clients:
+                await client.close()
+
+    def overlapped() -> bool:
+        (a0, a1), (b0, b1) = _SlowRestChannel.busy[-2:]
+        return max(a0, b0) < min(a1, b1)
+
+    try:
+        asyncio.run(at_once(["w.same", "w.same"], redis_url))
+        assert not overlapped()
+        asyncio.run(at_once(["w.one", "w.other"], redis_url))
+        assert overlapped()
+        asyncio.run(at_once(["w.same", "w.same"], f"redis://127.0.0.1:{free_port()}/0"))
+        assert overlapped()  # Redis down: sent anyway, unlocked
+    finally:
+        server.shutdown()
