@@ -30,19 +30,13 @@ from sinyal.store import Store
 from sinyal.store.models import Consultant, Conversation, Handover, Lead, Notification
 from tests.faults.conftest import ThrowawayPostgres, wait_until
 from tests.helpers import SINYAL
+from tests.system.conftest import OUTREACH_ENTRY as ENTRY
 from tests.system.conftest import RunningSystem, say, system_running, tracker
 from tests.telegram_api import TelegramApiStandIn
 
 pytestmark = pytest.mark.slow
 
 CONSULTANT_CHAT = 777_015
-ENTRY = {
-    "language": "en",
-    "flow": "long-open-demo",
-    "company": "Nordwind Logistik GmbH",
-    "role": "Senior Java Developer",
-    "days_open": 121,
-}
 #: (what the prospect sends, a piece of the bot's next reply)
 OPENING = [
     ("hello", "looking for a Senior Java Developer"),

@@ -30,6 +30,14 @@ from tests.helpers import SINYAL, free_port, isolated_env
 from tests.telegram_api import TelegramApiStandIn
 
 READY_LINE = "Press Ctrl-C to stop."
+#: An English chat opened from an outreach link about a long-open posting (entry metadata).
+OUTREACH_ENTRY = {
+    "language": "en",
+    "flow": "long-open-demo",
+    "company": "Nordwind Logistik GmbH",
+    "role": "Senior Java Developer",
+    "days_open": 121,
+}
 
 
 @dataclass

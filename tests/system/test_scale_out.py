@@ -29,17 +29,10 @@ from sinyal.chat_gateway import RasaClient
 from sinyal.store import Store
 from sinyal.store.models import Conversation, Handover, Lead
 from tests.helpers import free_port
+from tests.system.conftest import OUTREACH_ENTRY as ENTRY
 from tests.system.conftest import RunningSystem, system_running, tracker
 
 pytestmark = pytest.mark.slow
-
-ENTRY = {
-    "language": "en",
-    "flow": "long-open-demo",
-    "company": "Nordwind Logistik GmbH",
-    "role": "Senior Java Developer",
-    "days_open": 121,
-}
 
 
 @pytest.fixture(scope="module")

@@ -24,15 +24,20 @@ def env(clean_env: Path) -> dict[str, str]:
     )
 
 
+def queue_env(demo_site: DemoSiteServer, namespace: str) -> dict[str, str]:
+    """The demo flow's site, scraped through the queue in ``namespace``."""
+    return {
+        "SINYAL_DEMO_SITE_URL": demo_site.url,
+        "SINYAL_SCRAPE_BROKER_URL": REDIS_URL,
+        "SINYAL_SCRAPE_QUEUE_NAMESPACE": namespace,
+    }
+
+
 def test_scrape_run_on_the_queue_reports_what_the_workers_stored(
     env: dict[str, str], demo_site: DemoSiteServer
 ) -> None:
     with redis_namespace() as namespace:
-        env.update(
-            SINYAL_DEMO_SITE_URL=demo_site.url,
-            SINYAL_SCRAPE_BROKER_URL=REDIS_URL,
-            SINYAL_SCRAPE_QUEUE_NAMESPACE=namespace,
-        )
+        env.update(queue_env(demo_site, namespace))
         with workers(1, env, sending_queue(namespace)):
             done = run_sinyal("scrape", "run", "--flow", "long-open-demo", env=env)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -45,9 +50,7 @@ def test_scrape_run_with_no_worker_ends_and_says_so(
 ) -> None:
     with redis_namespace() as namespace:
         env.update(
-            SINYAL_DEMO_SITE_URL=demo_site.url,
-            SINYAL_SCRAPE_BROKER_URL=REDIS_URL,
-            SINYAL_SCRAPE_QUEUE_NAMESPACE=namespace,
+            queue_env(demo_site, namespace),
             SINYAL_SCRAPE_QUEUE_TIMEOUT="2",
             SINYAL_SCRAPE_TASK_TIMEOUT="1",
             SINYAL_SCRAPE_TASK_RETRIES="0",
