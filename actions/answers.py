@@ -15,7 +15,7 @@ from rasa_sdk.events import EventType, SlotSet
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.store import in_transaction, settings
-from sinyal.flows import FlowDefinition, current_flow
+from sinyal.flows import FlowDefinition, current_flow, rules_of
 from sinyal.handover import HandoverResult, finish_failed_save, save_and_hand_over
 from sinyal.leads import LeadDraft, SavedLead, save_lead
 from sinyal.qualification import QualificationRules
@@ -33,8 +33,7 @@ def flow_for(flow: str | None) -> FlowDefinition | None:
 
 def rules_for(flow: str | None) -> QualificationRules:
     """The scoring rules of the chat's flow; the defaults for chats without a known flow."""
-    definition = flow_for(flow)
-    return definition.qualification if definition else QualificationRules()
+    return rules_of(flow_for(flow))
 
 
 def language_of(tracker: Tracker) -> str:

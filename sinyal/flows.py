@@ -342,6 +342,11 @@ def _cached_flow(directory: Path, name: str, _mtime: float) -> FlowDefinition:
     return find_flow(directory, name)
 
 
+def rules_of(flow: FlowDefinition | None) -> QualificationRules:
+    """The flow's scoring rules; the defaults for a chat without a known flow."""
+    return flow.qualification if flow else QualificationRules()
+
+
 def current_flow(directory: Path, name: str | None) -> FlowDefinition | None:
     """The flow a chat belongs to, re-read when a flow file changes; None when unknown (the
     chat then uses the default scoring and routing, and says so in the log)."""

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sinyal.flows import FlowDefinition
+from sinyal.flows import FlowDefinition, rules_of
 from sinyal.leads import LeadDraft, SavedLead, lead_event, save_lead
 from sinyal.notify import outbox
-from sinyal.qualification import QualificationRules
 from sinyal.routing import HandoverConfig, choose, facts_for
 from sinyal.settings import Settings
 from sinyal.store.models import Consultant, EventType, Handover, Lead, LeadStatus, utcnow
@@ -109,7 +108,7 @@ def save_and_hand_over(
     origin: str | None = None,
 ) -> tuple[SavedLead, HandoverResult | None]:
     """The lead, and its handover when ``reason`` is given or it qualified: one transaction."""
-    saved = save_lead(session, draft, flow.qualification if flow else QualificationRules())
+    saved = save_lead(session, draft, rules_of(flow))
     why = reason or ("qualified" if saved.assessment.status is LeadStatus.QUALIFIED else None)
     if not why:
         return saved, None
@@ -131,5 +130,5 @@ def finish_failed_save(
     if human_requested:
         return save_and_hand_over(session, draft, "human_requested", settings, flow, origin)[0]
     if draft.consent is False:
-        return save_lead(session, draft, flow.qualification if flow else QualificationRules())
+        return save_lead(session, draft, rules_of(flow))
     return save_and_hand_over(session, draft, None, settings, flow, origin)[0]

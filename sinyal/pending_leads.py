@@ -54,7 +54,7 @@ def tracker_engine(settings: Settings) -> Engine:
     """Read access to Rasa's tracker store (sinyal.runtime.rasa.tracker_store_config)."""
     url = settings.tracker_database
     if url.get_backend_name() == "sqlite":
-        path = url.database if settings.tracker_database_url else settings.data_path / "tracker.db"
+        path = url.database
         # Read-only, and without the store's pragmas: the file is Rasa's, not ours.
         return create_engine(
             "sqlite://", creator=lambda: sqlite3.connect(f"file:{path}?mode=ro", uri=True)

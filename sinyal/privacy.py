@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import create_engine, inspect, select, text, update
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from sinyal.notify.outbox import ERASED_KIND, enqueue
 from sinyal.outreach.contacts import opt_out
 from sinyal.outreach.suppression import Reason
 from sinyal.qualification import FREE_TEXT_ANSWERS
-from sinyal.runtime.rasa import tracker_store_config
 from sinyal.settings import Settings
 from sinyal.store import Store
 from sinyal.store.models import (
@@ -114,12 +113,7 @@ def forget_address(session: Session, address: str) -> None:
 
 def tracker_url(settings: Settings) -> URL | None:
     """Where Rasa's SQL tracker store keeps ``events`` (None: in memory, nothing to delete)."""
-    config = tracker_store_config(settings)
-    if config is None:
-        return None
-    if config["dialect"] == "sqlite":
-        return make_url(f"sqlite:///{config['db']}")
-    return settings.database
+    return None if settings.rasa_tracker_store == "memory" else settings.tracker_database
 
 
 def erase_tracker(settings: Settings, sender_id: str) -> int:

@@ -418,10 +418,16 @@ class Settings(BaseSettings):
 
     @cached_property
     def tracker_database(self) -> URL:
-        """Where Rasa keeps conversations: the store's database unless set apart."""
-        if not self.tracker_database_url:
-            return self.database
-        return make_url(self.tracker_database_url)
+        """Where Rasa keeps conversations: the store's PostgreSQL database, or beside the
+        embedded store in its own SQLite file, unless set apart."""
+        if self.tracker_database_url:
+            url = make_url(self.tracker_database_url)
+            if url.drivername in {"postgresql", "postgres"}:
+                url = url.set(drivername="postgresql+psycopg")
+            return url
+        if self.database.get_backend_name() == "sqlite":
+            return make_url(f"sqlite:///{self.data_path / 'tracker.db'}")
+        return self.database
 
     @property
     def flows_path(self) -> Path:

@@ -73,8 +73,7 @@ def tracker_store_config(settings: Settings) -> dict[str, Any] | None:
         return None
     url = settings.tracker_database
     if url.get_backend_name() == "sqlite":
-        db = url.database if settings.tracker_database_url else settings.data_path / "tracker.db"
-        return {"type": "SQL", "dialect": "sqlite", "db": str(db)}
+        return {"type": "SQL", "dialect": "sqlite", "db": str(url.database)}
     config: dict[str, Any] = {
         "type": "SQL",
         "dialect": "postgresql",

@@ -206,3 +206,26 @@ def test_memory_tracker_store_has_nothing_to_delete(clean_env: Path) -> None:
     from sinyal.privacy import erase_tracker
 
     assert erase_tracker(settings, "web-1") == 0
+
+
+def test_erasure_finds_a_tracker_store_kept_in_its_own_database(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With SINYAL_TRACKER_DATABASE_URL, "delete my data" (and transcripts and chat KPIs)
+    must read and erase Rasa's rows there, not in the lead store."""
+    from sinyal.privacy import tracker_url
+    from sinyal.settings import load_settings
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://sinyal@leads.example/leads")
+    monkeypatch.setenv("SINYAL_TRACKER_DATABASE_URL", "postgresql://rasa@chats.example/chats")
+    url = tracker_url(load_settings(data_dir=clean_env / "var"))
+    assert url is not None
+    assert (url.drivername, url.host, url.database) == (
+        "postgresql+psycopg",
+        "chats.example",
+        "chats",
+    )
+    monkeypatch.delenv("SINYAL_TRACKER_DATABASE_URL")
+    monkeypatch.delenv("DATABASE_URL")
+    embedded = tracker_url(load_settings(data_dir=clean_env / "var"))
+    assert embedded is not None and embedded.database == str(clean_env / "var" / "tracker.db")

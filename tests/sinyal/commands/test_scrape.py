@@ -4,20 +4,8 @@ import json
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from scrapers.demo_site.server import SITE_DIR, DemoSiteServer
-from tests.helpers import isolated_env, run_sinyal
-
-
-@pytest.fixture
-def env(clean_env: Path) -> dict[str, str]:
-    return isolated_env(
-        SINYAL_DATA_DIR=str(clean_env / "var"),
-        SINYAL_SCRAPE_REQUESTS_PER_SECOND="50",
-        SINYAL_SCRAPE_RETRIES="1",
-        SINYAL_SCRAPE_TIMEOUT="5",
-    )
+from tests.helpers import run_sinyal
 
 
 def sinyal(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -10,18 +10,8 @@ import pytest
 from scrapers.demo_site.server import DemoSiteServer
 from sinyal.settings import SettingsError, load_settings
 from sinyal.signals import queue_config
-from tests.helpers import isolated_env, run_sinyal
+from tests.helpers import run_sinyal
 from tests.scrapers.queue_fixtures import REDIS_URL, redis_namespace, sending_queue, workers
-
-
-@pytest.fixture
-def env(clean_env: Path) -> dict[str, str]:
-    return isolated_env(
-        SINYAL_DATA_DIR=str(clean_env / "var"),
-        SINYAL_SCRAPE_REQUESTS_PER_SECOND="50",
-        SINYAL_SCRAPE_RETRIES="1",
-        SINYAL_SCRAPE_TIMEOUT="5",
-    )
 
 
 def queue_env(demo_site: DemoSiteServer, namespace: str) -> dict[str, str]:
