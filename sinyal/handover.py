@@ -18,7 +18,7 @@ from sinyal.notify import outbox
 from sinyal.routing import HandoverConfig, choose, facts_for
 from sinyal.settings import Settings
 from sinyal.store.models import Consultant, EventType, Handover, Lead, LeadStatus, utcnow
-from sinyal.store.ratelimit import count_hit
+from sinyal.store.ratelimit import claim, count_hit
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,8 @@ class HandoverResult:
     created: bool
 
 
-#: Requests for a person without contact details: one notification per origin per window.
+#: Requests for a person without contact details: one notification per origin in this many
+#: seconds, counted from the last one.
 CONTACTLESS_WINDOW = 600
 #: Handover notifications per origin and hour, whatever the chats say (an office shares one).
 PER_ORIGIN_HOUR = 10
@@ -40,12 +41,11 @@ def _contactless(lead: Lead) -> bool:
 
 
 def _notify_now(session: Session, lead: Lead, origin: str | None) -> bool:
-    """Contactless: the first per window and origin. Any: at most ``PER_ORIGIN_HOUR`` an hour
-    per origin (typing a made-up email must not reopen the flood)."""
-    if _contactless(lead):
-        key = f"contactless:{origin or f'lead:{lead.id}'}"
-        if count_hit(session, key, CONTACTLESS_WINDOW) > 1:
-            return False
+    """Contactless: one per ``CONTACTLESS_WINDOW`` and origin. Any: at most ``PER_ORIGIN_HOUR``
+    an hour per origin (typing a made-up email must not reopen the flood)."""
+    place = origin or f"lead:{lead.id}"
+    if _contactless(lead) and not claim(session, f"contactless:{place}", CONTACTLESS_WINDOW):
+        return False
     return _within(session, origin)
 
 

@@ -627,6 +627,17 @@ class RateLimitBucket(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class RateLimitClaim(Base):
+    """When ``key`` was last claimed: "at most once per N seconds" measured from that moment,
+    not from a clock boundary (two notifications a second apart across 10:10 would both pass a
+    fixed window)."""
+
+    __tablename__ = "rate_limit_claims"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    claimed_at: Mapped[datetime]
+
+
 class AppendOnlyError(RuntimeError):
     """Raised when code tries to change or delete a recorded KPI event."""
 
