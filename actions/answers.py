@@ -15,11 +15,11 @@ from rasa_sdk.events import EventType, SlotSet
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.store import in_transaction, settings
+from sinyal.chat.senders import ORIGIN
 from sinyal.flows import FlowDefinition, current_flow, rules_of
-from sinyal.handover import HandoverResult, finish_failed_save, save_and_hand_over
-from sinyal.leads import LeadDraft, SavedLead, save_lead
-from sinyal.qualification import QualificationRules
-from sinyal.senders import ORIGIN
+from sinyal.handover.hand_over import HandoverResult, finish_failed_save, save_and_hand_over
+from sinyal.leads.lead import LeadDraft, SavedLead, save_lead
+from sinyal.leads.qualification import QualificationRules
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.answers import draft_from
 from actions.store import in_transaction
-from sinyal.leads import record_decline
+from sinyal.leads.lead import record_decline
 
 logger = logging.getLogger(__name__)
 

@@ -19,15 +19,15 @@ from rasa_sdk.types import DomainDict
 from actions.answers import rules_for
 from actions.language import language_events
 from actions.store import settings
-from sinyal.contact import ContactError, check_email, check_phone, read_contact
-from sinyal.facts import (
+from sinyal.contact_details import ContactError, check_email, check_phone, read_contact
+from sinyal.leads.facts import (
     clean_role,
     count_of_role,
     read_correction,
     read_decision_maker,
     read_facts,
 )
-from sinyal.qualification import (
+from sinyal.leads.qualification import (
     parse_company_size,
     parse_count,
     parse_duration_days,

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.store import in_transaction, settings
-from sinyal.conversations import (
+from sinyal.chat.conversations import (
     HEALTH_CHECK_SENDER,
     EntryContext,
     record_conversation,

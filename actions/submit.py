@@ -14,8 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.answers import hand_over_answers, language_of, save_or_keep
 from actions.review import summary
 from actions.store import settings
-from sinyal.handover import HandoverResult
-from sinyal.leads import SavedLead
+from sinyal.handover.hand_over import HandoverResult
+from sinyal.leads.lead import SavedLead
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 `sinyal run` is started twice on PostgreSQL (tracker and lead store) with the Redis lock store:
 first with one Rasa server and one action server, then with two of each. N scripted
 qualification chats (default 100) run concurrently; each message goes to the next server in
-turn, as the web app's gateway sends them (sinyal.chat_gateway.RasaClient). Printed per
+turn, as the web app's gateway sends them (sinyal.chat.gateway.RasaClient). Printed per
 setup: turns/s, p50/p95 per turn, and the ratio of two servers to one; then a capacity
 model from the measurement.
 

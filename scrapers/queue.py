@@ -58,7 +58,8 @@ WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 @dataclass(frozen=True)
 class QueueConfig:
-    """Where the queue is and how its tasks behave (from ``Settings``, see sinyal.signals)."""
+    """Where the queue is and how its tasks behave (from ``Settings``; see
+    sinyal.signals.refresh)."""
 
     url: str
     password: str | None = None

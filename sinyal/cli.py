@@ -81,7 +81,7 @@ def train(
 @app.command()
 def doctor() -> None:
     """Check both runtimes, the database, the model and the ports; say what is wrong."""
-    from sinyal.doctor import Status, diagnose
+    from sinyal.runtime.doctor import Status, diagnose
     from sinyal.runtime.run_secrets import stored_run_secrets
 
     settings = stored_run_secrets(settings_or_exit())
@@ -105,7 +105,7 @@ def telegram() -> None:
     """Relay prospects' Telegram chats to the Rasa server (`sinyal run` starts this itself)."""
     import logging
 
-    from sinyal import telegram_bridge
+    from sinyal.chat import telegram_bridge
     from sinyal.runtime.run_secrets import stored_run_secrets
 
     settings = stored_run_secrets(settings_or_exit())

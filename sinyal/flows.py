@@ -30,9 +30,9 @@ from pydantic import (
 )
 
 from scrapers.sources import Source, SourceConfigError, build_source
+from sinyal.handover.routing import HandoverConfig
+from sinyal.leads.qualification import QualificationRules
 from sinyal.outreach.templates import check_template
-from sinyal.qualification import QualificationRules
-from sinyal.routing import HandoverConfig
 
 logger = logging.getLogger(__name__)
 

@@ -21,10 +21,10 @@ from sqlalchemy import create_engine, inspect, select, text, update
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
-from sinyal.notify.outbox import ERASED_KIND, enqueue
+from sinyal.handover.notify.outbox import ERASED_KIND, enqueue
+from sinyal.leads.qualification import FREE_TEXT_ANSWERS
 from sinyal.outreach.contacts import opt_out
 from sinyal.outreach.suppression import Reason
-from sinyal.qualification import FREE_TEXT_ANSWERS
 from sinyal.settings import Settings
 from sinyal.store import Store
 from sinyal.store.models import (

@@ -13,7 +13,7 @@ from rich.table import Table
 from sinyal.commands import console, err_console, fail
 
 if TYPE_CHECKING:  # scipy and statsmodels take seconds to import: only when a command runs
-    from sinyal.ab.stats import Analysis, Plan
+    from sinyal.outreach.ab.stats import Analysis, Plan
 
 CONVERSION_EVENTS = ("clicked", "chat_started", "qualified", "handed_over", "won")
 app = typer.Typer(help="A/B tests of outreach message variants.", no_args_is_help=True)
@@ -30,7 +30,7 @@ BaselineOption = Annotated[
 
 
 def make_plan(mde: float, alpha: float, power: float, baseline: float | None) -> Plan:
-    from sinyal.ab.stats import Plan
+    from sinyal.outreach.ab.stats import Plan
 
     try:
         return Plan(mde=mde, alpha=alpha, power=power, baseline_rate=baseline)
@@ -92,8 +92,8 @@ def analyze_csv(
     baseline_rate: BaselineOption = None,
 ) -> None:
     """Analyse variant counts from a CSV file; the first row is control."""
-    from sinyal.ab.csv_input import CsvInputError, read_arms
-    from sinyal.ab.stats import analyze
+    from sinyal.outreach.ab.csv_input import CsvInputError, read_arms
+    from sinyal.outreach.ab.stats import analyze
 
     plan = make_plan(mde, alpha, power, baseline_rate)
     try:
@@ -115,10 +115,10 @@ def report(
     mde: Annotated[float | None, typer.Option(help="override the flow's planned MDE")] = None,
 ) -> None:
     """Per-variant results of a flow's outreach, with the verdict of its planned test."""
-    from sinyal.ab.chart import write_chart
-    from sinyal.ab.report import ReportError, flow_report, plan_of
     from sinyal.commands import open_store, settings_or_exit
     from sinyal.flows import FlowError, find_flow
+    from sinyal.outreach.ab.chart import write_chart
+    from sinyal.outreach.ab.report import ReportError, flow_report, plan_of
 
     if event is not None and event not in CONVERSION_EVENTS:
         raise fail(f"--event must be one of {', '.join(CONVERSION_EVENTS)}, got {event!r}", 2)

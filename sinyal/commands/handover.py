@@ -15,11 +15,11 @@ import typer
 from rich.table import Table
 
 from sinyal.commands import console, fail, open_store, settings_or_exit
-from sinyal.consultants import ConsultantsError, load_consultants, sync_consultants
-from sinyal.lead_export import export_leads
-from sinyal.lifecycle import LifecycleError, change_stage, open_leads
-from sinyal.notify.dispatcher import Dispatcher
-from sinyal.pending_leads import PendingLeadSweeper, SweepResult
+from sinyal.handover.consultants import ConsultantsError, load_consultants, sync_consultants
+from sinyal.handover.notify.dispatcher import Dispatcher
+from sinyal.handover.pending_leads import PendingLeadSweeper, SweepResult
+from sinyal.leads.export import export_leads
+from sinyal.leads.lifecycle import LifecycleError, change_stage, open_leads
 from sinyal.runtime.run_secrets import stored_run_secrets
 from sinyal.runtime.services import DISPATCH_READY_LINE
 from sinyal.settings import Settings
@@ -75,15 +75,16 @@ async def _dispatch(store: Store, settings: Settings, once: bool) -> None:
 async def sweep_pending_leads(
     sweeper: PendingLeadSweeper, settings: Settings, stop: asyncio.Event
 ) -> None:
-    """Every ``pending_sweep_seconds``, save the leads chats could not (sinyal.pending_leads)."""
+    """Every ``pending_sweep_seconds``, save the leads chats could not
+    (sinyal.handover.pending_leads)."""
     while not stop.is_set():
         try:
             result = await asyncio.to_thread(sweeper.sweep)
         except Exception as exc:  # never take the dispatcher down; the next round retries
-            logging.getLogger("sinyal.pending_leads").error("sweep failed: %r", type(exc))
+            logging.getLogger("sinyal.handover.pending_leads").error("sweep failed: %r", type(exc))
             result = SweepResult()
         if result.saved:
-            logging.getLogger("sinyal.pending_leads").info(
+            logging.getLogger("sinyal.handover.pending_leads").info(
                 "%d pending lead(s) saved from their chats", result.saved
             )
         with contextlib.suppress(TimeoutError):

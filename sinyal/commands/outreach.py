@@ -11,7 +11,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from sinyal.commands import console, err_console, fail, open_store, settings_or_exit
-from sinyal.contact import ContactError
+from sinyal.contact_details import ContactError
 from sinyal.flows import FlowError, find_flow, load_flow, load_flows
 from sinyal.outreach.campaign import check_reachable, deliver, plan_flow
 from sinyal.outreach.contacts import ContactsFileError, import_contacts, opt_out

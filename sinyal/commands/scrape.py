@@ -20,7 +20,7 @@ from scrapers.sources import extract_postings
 from sinyal.commands import console, err_console, fail, open_store, settings_or_exit
 from sinyal.flows import FlowDefinition, FlowError, load_flows
 from sinyal.settings import Settings
-from sinyal.signals import describe, refresh, scrape_queue, unique_sources
+from sinyal.signals.refresh import describe, refresh, scrape_queue, unique_sources
 
 app = typer.Typer(
     help="Find buying signals: job postings that stay open too long.", no_args_is_help=True

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from sinyal.commands import console, fail, open_store, settings_or_exit
 from sinyal.commands.scrape import selected_flows
-from sinyal.triggers import detect
+from sinyal.signals.triggers import detect
 
 app = typer.Typer(help="Companies whose vacancies stay open too long.", no_args_is_help=True)
 

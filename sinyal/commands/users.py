@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from sinyal.commands import console, fail, open_store, settings_or_exit
 from sinyal.store.models import Consultant, User
-from sinyal.users import UserError, add_user, find_user, parse_role
+from sinyal.web.users import UserError, add_user, find_user, parse_role
 
 app = typer.Typer(help="Dashboard users and their roles.", no_args_is_help=True)
 RoleOption = Annotated[str, typer.Option(help="consultant, marketing, manager or none")]

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-#: The pipeline stages a lead moves through after handover, in order (sinyal.lifecycle).
+#: The pipeline stages a lead moves through after handover, in order (sinyal.leads.lifecycle).
 STAGES = ("claimed", "contacted", "meeting")
 CONTACT_STAGES = {"contacted", "meeting", "proposal", "won"}
 AVERAGE_MONTH_DAYS = 30.4375

@@ -14,8 +14,8 @@ from sinyal.outreach.sending import (
     send_emails,
 )
 from sinyal.settings import Settings
+from sinyal.signals.triggers import sync_flow
 from sinyal.store import Store
-from sinyal.triggers import sync_flow
 
 
 def check_reachable(settings: Settings, flow: FlowDefinition) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scrapers.normalize import normalize_company
-from sinyal.contact import ContactError, check_email
+from sinyal.contact_details import ContactError, check_email
 from sinyal.outreach.suppression import Reason, suppress, suppressed_because
 from sinyal.store.models import Company, Contact, SuppressionKind
 

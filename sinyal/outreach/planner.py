@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sinyal.ab.assignment import hash_point, normalised, pick, thompson_shares
-from sinyal.ab.counts import variant_counts
 from sinyal.flows import FlowDefinition
+from sinyal.outreach.ab.assignment import hash_point, normalised, pick, thompson_shares
+from sinyal.outreach.ab.counts import variant_counts
 from sinyal.outreach.links import new_token
 from sinyal.outreach.suppression import fingerprint, suppressed_because
 from sinyal.store.db import insert_ignoring_conflicts

@@ -74,7 +74,7 @@ def scrape_in_background(settings: Settings, console: Console) -> threading.Thre
 
     def work() -> None:
         from sinyal.flows import FlowError, load_flows
-        from sinyal.signals import describe, refresh
+        from sinyal.signals.refresh import describe, refresh
 
         try:
             flows = load_flows(settings.flows_path)

@@ -19,8 +19,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sinyal.store.models import Role, User
 from sinyal.store.ratelimit import hit
-from sinyal.users import authenticate
 from sinyal.web.context import TEMPLATES, WebContext, web_context
+from sinyal.web.users import authenticate
 
 SESSION_USER = "user_id"
 SESSION_CSRF = "csrf"

@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import socketio
 
-from sinyal.chat_gateway import (
+from sinyal.chat.gateway import (
     EMPTY,
     SLOW_DOWN,
     TOO_LONG,
@@ -37,7 +37,7 @@ from sinyal.chat_gateway import (
     reply_in,
     within_chat_limit,
 )
-from sinyal.senders import is_web_session, new_web_session, origin_of
+from sinyal.chat.senders import is_web_session, new_web_session, origin_of
 from sinyal.settings import Settings
 from sinyal.store import Store
 from sinyal.web.public import entry_metadata

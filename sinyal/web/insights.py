@@ -1,7 +1,8 @@
 """Marketing's and managers' pages: triggers, flows with their A/B tests, and the KPIs.
 
-Charts are PNGs drawn per request from the same functions the CLI uses (``sinyal.ab.chart``,
-``sinyal.kpi.charts``), so the dashboard and ``sinyal ab report --chart`` never disagree.
+Charts are PNGs drawn per request from the same functions the CLI uses
+(``sinyal.outreach.ab.chart``, ``sinyal.kpi.charts``), so the dashboard and
+``sinyal ab report --chart`` never disagree.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from sinyal.ab.chart import write_chart
-from sinyal.ab.report import ReportError, flow_report
 from sinyal.flows import FlowError, find_flow, load_flows
 from sinyal.kpi.charts import consultants_chart, funnel_chart, trend_chart
 from sinyal.kpi.metrics import Window
 from sinyal.kpi.report import KpiQuery, kpi_report
+from sinyal.outreach.ab.chart import write_chart
+from sinyal.outreach.ab.report import ReportError, flow_report
 from sinyal.privacy import tracker_url
 from sinyal.store.models import Company, Flow, Role, Trigger, TriggerStatus
 from sinyal.web.auth import CurrentUser, require

@@ -1,5 +1,5 @@
 """Consultants' pages: the leads inbox and a lead, with the same stage changes as Telegram
-and the CLI (``sinyal.lifecycle``)."""
+and the CLI (``sinyal.leads.lifecycle``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sinyal.lifecycle import LifecycleError, change_stage, record_contact_attempt
+from sinyal.chat.transcripts import transcript
+from sinyal.leads.lifecycle import LifecycleError, change_stage, record_contact_attempt
 from sinyal.store.models import (
     Consultant,
     Conversation,
@@ -22,7 +23,6 @@ from sinyal.store.models import (
     LeadStatus,
     Role,
 )
-from sinyal.transcripts import transcript
 from sinyal.web.auth import CurrentUser, check_csrf, csrf_token, require
 from sinyal.web.context import TEMPLATES, WebContext, web_context
 

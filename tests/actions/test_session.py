@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from actions import store as action_store
 from actions.session import ActionSessionStart
-from sinyal.conversations import HEALTH_CHECK_SENDER
+from sinyal.chat.conversations import HEALTH_CHECK_SENDER
 from sinyal.store.models import Conversation
 from tests.actions.conftest import make_tracker
 

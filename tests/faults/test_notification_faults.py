@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from sinyal.notify import outbox
+from sinyal.handover.notify import outbox
 from sinyal.runtime.services import DISPATCH_READY_LINE
 from sinyal.settings import Settings
 from sinyal.store import Store

@@ -22,7 +22,7 @@ from scrapers.queue import source_config
 from scrapers.runner import RunReport, run_sources
 from scrapers.sources import Source, build_source
 from sinyal.flows import load_flows
-from sinyal.signals import unique_sources
+from sinyal.signals.refresh import unique_sources
 from sinyal.store import Store
 from sinyal.store.models import Company, JobPosting, ScrapeRun
 from tests.scrapers.queue_fixtures import sending_queue, worker_env, workers

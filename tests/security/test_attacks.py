@@ -24,10 +24,10 @@ import requests
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from sinyal.doctor import Status, check_exposure, outside_addresses
-from sinyal.qualification import ANSWER_FIELDS
+from sinyal.chat.senders import is_web_session, telegram_sender
+from sinyal.leads.qualification import ANSWER_FIELDS
+from sinyal.runtime.doctor import Status, check_exposure, outside_addresses
 from sinyal.runtime.supervisor import port_is_free
-from sinyal.senders import is_web_session, telegram_sender
 from sinyal.settings import PROJECT_DIR
 from sinyal.store import Store
 from sinyal.store.models import Conversation, ErasureRequest, Lead, Notification

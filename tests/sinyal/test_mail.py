@@ -16,9 +16,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
+from sinyal.handover.notify.card import LeadCard
+from sinyal.handover.notify.channels import DeliveryError, EmailChannel
 from sinyal.mail import SMTPCleartextRefused, smtp_session
-from sinyal.notify.card import LeadCard
-from sinyal.notify.channels import DeliveryError, EmailChannel
 from sinyal.settings import Settings, SettingsError, load_settings
 from tests.helpers import free_port
 

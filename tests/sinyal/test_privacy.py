@@ -123,7 +123,7 @@ def test_a_typed_address_erases_nobody_else(store: Store, settings: Settings) ->
 def test_the_crm_hears_of_the_erasure_once_without_personal_data(
     store: Store, clean_env: Path
 ) -> None:
-    from sinyal.notify.card import erasure_card
+    from sinyal.handover.notify.card import erasure_card
     from sinyal.store.models import Notification
 
     settings = load_settings(data_dir=clean_env / "var", notify_webhook_url="http://crm.example/h")

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sinyal.bootstrap import find_chromium
 from sinyal.store import Store
 from sinyal.store.models import Consultant, Contact, Lead, OutreachMessage, Role
-from sinyal.users import add_user
+from sinyal.web.users import add_user
 from tests.helpers import run_sinyal
 from tests.system.conftest import RunningSystem
 from tests.system.test_outreach import qualifying_chat

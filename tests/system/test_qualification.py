@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from sinyal.qualification import parse_urgency
-from sinyal.senders import telegram_sender
+from sinyal.chat.senders import telegram_sender
+from sinyal.leads.qualification import parse_urgency
 from sinyal.store import Store
 from sinyal.store.models import (
     Consultant,

@@ -4,7 +4,7 @@ conversation with one lead.
 
 They share the PostgreSQL tracker store and the Redis lock store (settings refuse two servers
 without them). Rasa 3.6's lock store alone does not keep two messages of one conversation that
-arrive at two servers in the same instant apart (see sinyal.chat_gateway.RasaClient); the
+arrive at two servers in the same instant apart (see sinyal.chat.gateway.RasaClient); the
 gateways' lock per conversation does. Sixteen conversations send their pair at once, so that a
 missing lock shows as a lost message in at least one of them.
 """
@@ -25,7 +25,7 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.engine import URL
 
-from sinyal.chat_gateway import RasaClient
+from sinyal.chat.gateway import RasaClient
 from sinyal.store import Store
 from sinyal.store.models import Conversation, Handover, Lead
 from tests.helpers import free_port

@@ -9,7 +9,7 @@ import pytest
 
 from scrapers.demo_site.server import DemoSiteServer
 from sinyal.settings import SettingsError, load_settings
-from sinyal.signals import queue_config
+from sinyal.signals.refresh import queue_config
 from tests.helpers import run_sinyal
 from tests.scrapers.queue_fixtures import REDIS_URL, redis_namespace, sending_queue, workers
 

@@ -12,7 +12,7 @@ from sinyal.cli import app
 from sinyal.settings import load_settings
 from sinyal.store import Store
 from sinyal.store.models import User
-from sinyal.users import authenticate
+from sinyal.web.users import authenticate
 
 
 @pytest.fixture

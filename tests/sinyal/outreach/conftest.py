@@ -9,9 +9,9 @@ import pytest
 
 from sinyal.flows import FlowDefinition
 from sinyal.settings import Settings
+from sinyal.signals.triggers import sync_flow
 from sinyal.store import Store
 from sinyal.store.models import Company, Contact, Flow, Trigger
-from sinyal.triggers import sync_flow
 
 
 def make_flow(**overrides: Any) -> FlowDefinition:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from sinyal.doctor import Status, check_exposure, outside_addresses
+from sinyal.runtime.doctor import Status, check_exposure, outside_addresses
 from sinyal.runtime.supervisor import port_is_free
 from sinyal.settings import PROJECT_DIR, Settings
 from tests.helpers import free_port, isolated_env

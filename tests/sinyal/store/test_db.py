@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from sinyal import transcripts
+from sinyal.chat import transcripts
 from sinyal.kpi import conversations
 from sinyal.settings import Settings
 from sinyal.store import Store

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import uvicorn
 
-from sinyal.chat_gateway import MESSAGES_PER_MINUTE, SLOW_DOWN, TOO_LONG, UNAVAILABLE
-from sinyal.senders import is_web_session, new_web_session, origin_of
+from sinyal.chat.gateway import MESSAGES_PER_MINUTE, SLOW_DOWN, TOO_LONG, UNAVAILABLE
+from sinyal.chat.senders import is_web_session, new_web_session, origin_of
 from sinyal.settings import Settings
 from sinyal.store import Store
 from sinyal.web.app import create_asgi

@@ -18,7 +18,7 @@ from sinyal.store.models import (
     Role,
     Trigger,
 )
-from sinyal.users import add_user
+from sinyal.web.users import add_user
 from tests.sinyal.web.conftest import Web
 
 PASSWORD = "correct horse battery"
