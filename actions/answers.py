@@ -17,9 +17,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.store import in_transaction, settings
 from sinyal.chat.senders import ORIGIN
 from sinyal.flows import FlowDefinition, current_flow, rules_of
+from sinyal.flows.qualification import QualificationRules
 from sinyal.handover.hand_over import HandoverResult, finish_failed_save, save_and_hand_over
 from sinyal.leads.lead import LeadDraft, SavedLead, save_lead
-from sinyal.leads.qualification import QualificationRules
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import save_pending
-from sinyal.leads.qualification import ANSWER_FIELDS
+from sinyal.flows.qualification import ANSWER_FIELDS
 
 
 def left_mid_form(tracker: Tracker) -> bool:

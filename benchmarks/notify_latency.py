@@ -37,7 +37,7 @@ sys.path.insert(0, str(PROJECT))
 
 from sinyal.store import Store  # noqa: E402
 from sinyal.store.models import Consultant, KpiEvent, Lead  # noqa: E402
-from tests.telegram_api import TelegramApiStandIn  # noqa: E402
+from tests.support.telegram_api import TelegramApiStandIn  # noqa: E402
 
 CONSULTANTS = 5
 CHAT_BASE = 900_000

@@ -21,14 +21,10 @@ import smtplib
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 from pathlib import Path
-
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
@@ -36,8 +32,9 @@ sys.path.insert(0, str(PROJECT))
 from sinyal.outreach.campaign import deliver, plan_flow  # noqa: E402
 from sinyal.settings import Settings  # noqa: E402
 from sinyal.store import Store  # noqa: E402
-from tests.peers import SmtpSink  # noqa: E402
-from tests.sinyal.outreach.conftest import make_flow, seed_companies  # noqa: E402
+from tests.support.factories import make_flow, seed_companies  # noqa: E402
+from tests.support.postgres import fresh_database  # noqa: E402
+from tests.support.smtp import SmtpSink  # noqa: E402
 
 
 def baseline(port: int, count: int) -> float:
@@ -61,16 +58,8 @@ def database(url: str | None, tmp: str) -> Iterator[str]:
     if url is None:
         yield f"sqlite:///{tmp}/bench.db"
         return
-    name = f"sinyal_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database(url, "sinyal_bench_", hex_digits=8) as fresh:
+        yield fresh.render_as_string(hide_password=False)
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ sequential run, all in this one run.
 N hosts (default 500) on loopback, each a port of 127.0.0.1 of its own (politeness is keyed by
 host:port, so to the limiter these are 500 hosts), each answering its Lever-shaped feed of 3
 postings after 200 ms; robots.txt answers at once. They are served by a separate process
-(``tests/scrapers/slow_hosts.py``), so the hosts do not share the scraper's GIL.
+(``tests/support/slow_hosts.py``), so the hosts do not share the scraper's GIL.
 
 1. Baseline: the in-process run, one source after the other (``sinyal scrape run`` without a
    broker, today's behaviour).
@@ -57,7 +57,7 @@ PER_SITE = 3
 def slow_hosts(count: int, delay: float) -> Iterator[list[int]]:
     """The hosts' process, and their ports; ended when the benchmark is."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "tests.scrapers.slow_hosts", f"--hosts={count}", f"--delay={delay}"],
+        [sys.executable, "-m", "tests.support.slow_hosts", f"--hosts={count}", f"--delay={delay}"],
         cwd=PROJECT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

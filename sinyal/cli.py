@@ -1,4 +1,9 @@
-"""The ``sinyal`` command. Subcommands stay thin: they parse, call the engine, and print."""
+"""The ``sinyal`` command. Subcommands stay thin: they parse, call the engine, and print.
+
+They import the engine inside the command function, never at the top of a module: building
+the command tree (``sinyal --help``, the docs) must not import pandas, SQLAlchemy, ... (issue
+16; tests/sinyal/test_cli.py checks, benchmarks/cli_startup.py measures).
+"""
 
 from __future__ import annotations
 
@@ -105,7 +110,7 @@ def telegram() -> None:
     """Relay prospects' Telegram chats to the Rasa server (`sinyal run` starts this itself)."""
     import logging
 
-    from sinyal.chat import telegram_bridge
+    from sinyal.runtime import telegram_bot
     from sinyal.runtime.run_secrets import stored_run_secrets
 
     settings = stored_run_secrets(settings_or_exit())
@@ -115,7 +120,7 @@ def telegram() -> None:
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll otherwise
     try:
-        telegram_bridge.run(settings)
+        telegram_bot.run(settings)
     except ValueError as exc:
         err_console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None

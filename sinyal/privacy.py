@@ -17,12 +17,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import create_engine, inspect, select, text, update
-from sqlalchemy.engine import URL
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from sinyal.chat.tracker import erase_tracker
+from sinyal.flows.qualification import FREE_TEXT_ANSWERS
 from sinyal.handover.notify.outbox import ERASED_KIND, enqueue
-from sinyal.leads.qualification import FREE_TEXT_ANSWERS
 from sinyal.outreach.contacts import opt_out
 from sinyal.outreach.suppression import Reason
 from sinyal.settings import Settings
@@ -109,29 +109,6 @@ def forget_address(session: Session, address: str) -> None:
     """No outreach to this address ever again, and no contact-list copy of it kept."""
     with contextlib.suppress(ValueError):  # not an address at all: nothing to suppress
         opt_out(session, address, Reason.ERASED)
-
-
-def tracker_url(settings: Settings) -> URL | None:
-    """Where Rasa's SQL tracker store keeps ``events`` (None: in memory, nothing to delete)."""
-    return None if settings.rasa_tracker_store == "memory" else settings.tracker_database
-
-
-def erase_tracker(settings: Settings, sender_id: str) -> int:
-    """Delete the sender's rows from Rasa's tracker store; returns how many went."""
-    url = tracker_url(settings)
-    if url is None:
-        return 0
-    engine = create_engine(url, hide_parameters=True)
-    try:
-        if not inspect(engine).has_table("events"):
-            return 0
-        with engine.begin() as connection:
-            deleted = connection.execute(
-                text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender_id}
-            )
-            return int(deleted.rowcount or 0)
-    finally:
-        engine.dispose()
 
 
 @dataclass

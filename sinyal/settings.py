@@ -88,17 +88,31 @@ class Settings(BaseSettings):
         env_prefix="SINYAL_", extra="forbid", populate_by_name=True, validate_default=True
     )
 
-    project_dir: Path = PROJECT_DIR
+    project_dir: Path = Field(
+        default=PROJECT_DIR,
+        description="the checkout (bot/, flows/, config.yml); relative paths below start here",
+    )
     data_dir: Path = Field(default=Path("var"), description="runtime files: SQLite, logs, pids")
     database_url: str = Field(
         default="",
         validation_alias=AliasChoices("DATABASE_URL", "SINYAL_DATABASE_URL", "database_url"),
         description="SQLAlchemy URL; empty means the embedded SQLite file in data_dir",
     )
-    host: str = "127.0.0.1"
-    rasa_port: int = Field(default=5005, ge=1, le=65535)
-    actions_port: int = Field(default=5055, ge=1, le=65535)
-    rasa_tracker_store: Literal["sql", "memory"] = "sql"
+    host: str = Field(
+        default="127.0.0.1",
+        description="interface the servers bind to: loopback, or a private one when processes run "
+        "on several machines (never a public one)",
+    )
+    rasa_port: int = Field(
+        default=5005, ge=1, le=65535, description="the (first) Rasa server's port"
+    )
+    actions_port: int = Field(
+        default=5055, ge=1, le=65535, description="the (first) action server's port"
+    )
+    rasa_tracker_store: Literal["sql", "memory"] = Field(
+        default="sql",
+        description="sql: conversations kept in the tracker database; memory: lost on restart",
+    )
     redis_url: str | None = Field(
         default=None, description="Rasa lock store (needed when several Rasa servers run)"
     )
@@ -135,7 +149,15 @@ class Settings(BaseSettings):
     pending_idle_seconds: float = Field(
         default=20.0, ge=0, le=86_400, description="a pending lead is swept once its chat is quiet"
     )
-    default_language: Literal["en", "id"] = "en"
+    model_cache_dir: Path | None = Field(
+        default=None,
+        description="trained Rasa models kept by the fingerprint of their inputs, reused by any "
+        "checkout on this machine instead of training again (`make` sets ~/.cache/sinyal/models); "
+        "empty: no cache",
+    )
+    default_language: Literal["en", "id"] = Field(
+        default="en", description="the chat's language when the entry link does not say"
+    )
     flows_dir: Path = Field(default=Path("flows"), description="one YAML file per outreach flow")
     candidate_page_url: str = Field(
         default="https://example.invalid/jobs",
@@ -143,19 +165,40 @@ class Settings(BaseSettings):
     )
 
     # Scraping: politeness and re-post detection.
-    scrape_contact_url: str = "https://example.invalid/sinyal-bot"
-    scrape_requests_per_second: float = Field(default=1.0, gt=0, le=50)
-    scrape_timeout: float = Field(default=15.0, gt=0, le=300)
-    scrape_retries: int = Field(default=3, ge=0, le=10)
-    scrape_max_pages: int = Field(default=1000, ge=1)
+    scrape_contact_url: str = Field(
+        default="https://example.invalid/sinyal-bot",
+        description="your consultancy's page about the bot, named in the scraper's User-Agent",
+    )
+    scrape_requests_per_second: float = Field(
+        default=1.0, gt=0, le=50, description="requests per host (or its robots.txt Crawl-delay)"
+    )
+    scrape_timeout: float = Field(
+        default=15.0, gt=0, le=300, description="seconds one scraper request may take"
+    )
+    scrape_retries: int = Field(
+        default=3,
+        ge=0,
+        le=10,
+        description="retries of a request after a connection error, 429 or 5xx (with backoff)",
+    )
+    scrape_max_pages: int = Field(
+        default=1000, ge=1, description="pages one scrape run fetches at most"
+    )
     scrape_max_bytes: int = Field(
         default=10 * 1024 * 1024,
         gt=0,
         description="largest response body read, counted decoded; a larger page is cut off",
     )
-    repost_window_days: int = Field(default=60, ge=0, le=730)
+    repost_window_days: int = Field(
+        default=60,
+        ge=0,
+        le=730,
+        description="a re-post within this many days keeps the original posting's start",
+    )
     demo_site: bool = Field(default=True, description="serve the demo job site in `sinyal run`")
-    demo_site_port: int = Field(default=8800, ge=1, le=65535)
+    demo_site_port: int = Field(
+        default=8800, ge=1, le=65535, description="the demo job site's port"
+    )
     scrape_on_start: bool = Field(default=True, description="`sinyal run` scrapes all flows once")
 
     # Qualification bot: what it tells prospects and how it checks their contact details.
@@ -169,12 +212,18 @@ class Settings(BaseSettings):
     freemail_policy: Literal["accept", "flag", "reject"] = Field(
         default="flag", description="business email on gmail.com & co: accept, flag or refuse"
     )
-    success_fee_percent: float = Field(default=20.0, gt=0, le=100)
-    retainer_fee_percent: float = Field(default=25.0, gt=0, le=100)
+    success_fee_percent: float = Field(
+        default=20.0, gt=0, le=100, description="the success fee the bot quotes (% of salary)"
+    )
+    retainer_fee_percent: float = Field(
+        default=25.0, gt=0, le=100, description="the retainer fee the bot quotes (% of salary)"
+    )
     callback_hours: int = Field(
         default=24, ge=1, le=336, description="how soon a consultant calls a qualified lead"
     )
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="log level of the engine's processes"
+    )
 
     # Telegram bridge (prospects' chats): runs in `sinyal run` when a bot token is set.
     telegram_api_url: str = Field(
@@ -187,7 +236,9 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = Field(
         default=None, description="public HTTPS URL Telegram posts updates to (webhook mode)"
     )
-    telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
+    telegram_webhook_port: int = Field(
+        default=8443, ge=1, le=65535, description="port the Telegram webhook server listens on"
+    )
 
     # Handover: who gets qualified leads, and how they hear of them (sinyal/notify/).
     consultants_file: Path = Field(
@@ -215,10 +266,14 @@ class Settings(BaseSettings):
     outreach_emails_per_minute: int = Field(
         default=30, ge=1, le=10_000, description="across all senders (protects the domain)"
     )
-    outreach_max_attempts: int = Field(default=5, ge=1, le=50)
+    outreach_max_attempts: int = Field(
+        default=5, ge=1, le=50, description="attempts to send one outreach email"
+    )
     smtp_host: str | None = Field(default=None, description="email notifications need it")
-    smtp_port: int = Field(default=587, ge=1, le=65535)
-    smtp_user: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="the SMTP server's port")
+    smtp_user: str | None = Field(
+        default=None, description="SMTP login (its password: SMTP_PASSWORD); unset: no login"
+    )
     smtp_security: Literal["starttls", "tls", "none"] = Field(
         default="starttls",
         validation_alias=AliasChoices("SMTP_SECURITY", "SINYAL_SMTP_SECURITY", "smtp_security"),
@@ -228,16 +283,25 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(
         default=True, description="off: no STARTTLS upgrade (older setting; see smtp_security)"
     )
-    smtp_from: str = "Sinyal <sinyal@example.invalid>"
+    smtp_from: str = Field(
+        default="Sinyal <sinyal@example.invalid>",
+        description="From: of notification and outreach emails",
+    )
     notify_webhook_url: str | None = Field(
         default=None, description="a CRM endpoint that receives every handed-over lead (JSON)"
     )
-    dispatch_poll_seconds: float = Field(default=0.5, gt=0, le=60)
-    dispatch_batch: int = Field(default=20, ge=1, le=1000)
+    dispatch_poll_seconds: float = Field(
+        default=0.5, gt=0, le=60, description="how often an idle dispatcher looks for work"
+    )
+    dispatch_batch: int = Field(
+        default=20, ge=1, le=1000, description="notifications one dispatcher claims at a time"
+    )
     dispatch_per_minute: int = Field(
         default=120, ge=1, le=100_000, description="notifications sent a minute, all dispatchers"
     )
-    dispatch_max_attempts: int = Field(default=12, ge=1, le=100)
+    dispatch_max_attempts: int = Field(
+        default=12, ge=1, le=100, description="attempts per notification before it is given up"
+    )
     dispatch_timeout_seconds: float = Field(
         default=15.0, gt=0, le=120, description="one delivery attempt, per channel"
     )
@@ -249,10 +313,17 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "SINYAL_TELEGRAM_BOT_TOKEN"),
+        description="the Telegram bot (prospects' chats and the consultants' desk); unset: no "
+        "Telegram",
     )
-    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="webhook mode's secret_token (16 to 256 of A-Z a-z 0-9 _ -); required there",
+    )
     smtp_password: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("SMTP_PASSWORD", "SINYAL_SMTP_PASSWORD")
+        default=None,
+        validation_alias=AliasChoices("SMTP_PASSWORD", "SINYAL_SMTP_PASSWORD"),
+        description="the SMTP login's password (with smtp_user)",
     )
     rasa_token: SecretStr | None = Field(
         default=None, description="Rasa's HTTP API and REST channel (`sinyal run` makes one)"
@@ -260,7 +331,11 @@ class Settings(BaseSettings):
     actions_token: SecretStr | None = Field(
         default=None, description="Rasa -> action server calls (`sinyal run` makes one)"
     )
-    secret_key: SecretStr | None = None
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="signs dashboard sessions, chat sessions and Telegram sender ids "
+        "(`sinyal run` makes one); the same on every machine",
+    )
     notify_webhook_secret: SecretStr | None = Field(
         default=None, description="HMAC-SHA256 key that signs webhook bodies"
     )
@@ -349,6 +424,11 @@ class Settings(BaseSettings):
             if url.get_backend_name() not in {"sqlite", "postgresql"}:
                 raise ValueError("only sqlite:// and postgresql:// databases are supported")
         return value
+
+    @field_validator("model_cache_dir", mode="before")
+    @classmethod
+    def _empty_means_no_cache(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("phone_region_by_language")
     @classmethod
@@ -448,7 +528,7 @@ class Settings(BaseSettings):
 
     @property
     def model_path(self) -> Path:
-        """The trained Rasa model's fixed location (documented in the README)."""
+        """The trained Rasa model's fixed location (see docs/bot.md)."""
         return self.bot_dir / "models" / "current.tar.gz"
 
     @property

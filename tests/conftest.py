@@ -9,8 +9,6 @@ it fails, so a green CI always means both backends were tested.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
@@ -19,55 +17,46 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import OperationalError
 
 from scrapers.demo_site.server import DemoSiteServer
-from sinyal.runtime.training import ensure_model
+from sinyal.runtime.training import ensure_model, model_is_current
 from sinyal.settings import load_settings
 from sinyal.store import Store
-from tests.telegram_api import TelegramApiStandIn
-
-POSTGRES_URL = os.environ.get(
-    "SINYAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from tests.support.postgres import (
+    POSTGRES_URL,
+    fresh_database,
+    postgres_answers,
+    start_machine_postgres,
 )
+from tests.support.redis_server import SYSTEM_REDIS_URL, started_redis
+from tests.support.telegram_api import TelegramApiStandIn
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-
-
-def _postgres_answers(url: str) -> bool:
-    engine = create_engine(url, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
-        return True
-    except OperationalError:
-        return False
-    finally:
-        engine.dispose()
-
-
-def _start_postgres() -> None:
-    """Start the machine's PostgreSQL cluster if it is installed the Debian way."""
-    if not shutil.which("pg_ctlcluster") or not Path("/etc/postgresql").is_dir():
-        return
-    for version in os.listdir("/etc/postgresql"):
-        subprocess.run(
-            ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
-            capture_output=True,
-            check=False,
-            timeout=60,
-        )
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
-    if not _postgres_answers(POSTGRES_URL):
-        _start_postgres()
-    if not _postgres_answers(POSTGRES_URL):
+    if not postgres_answers(POSTGRES_URL):
+        start_machine_postgres()
+    if not postgres_answers(POSTGRES_URL):
         message = f"PostgreSQL not reachable at {make_url(POSTGRES_URL).render_as_string()}"
         if os.environ.get("CI"):
             pytest.fail(message + " (CI must test both backends)")
         pytest.skip(message)
     return POSTGRES_URL
+
+
+@pytest.fixture(scope="module")
+def postgres_database(postgres_url: str) -> Iterator[URL]:
+    """A whole fresh PostgreSQL database: Rasa's tracker store and the lead store share it."""
+    with fresh_database(postgres_url, "sinyal_sys_") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The machine's Redis (started if installed and down), for the lock store and gateways."""
+    return started_redis(SYSTEM_REDIS_URL)
 
 
 @pytest.fixture
@@ -117,6 +106,11 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 def trained_model() -> Path:
     """Train once per session if the bot's data changed (the same call `sinyal run` makes)."""
     settings = load_settings()
+    if os.environ.get("SINYAL_TEST_NO_TRAINING") and not model_is_current(settings):
+        pytest.fail(
+            "this test needs the trained model: mark it slow (tests/suite.py runs the fast tests "
+            "while the model trains, and trains only once)"
+        )
     ensure_model(settings)
     return settings.model_path
 

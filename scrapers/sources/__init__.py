@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
-
+from scrapers.source_configs import SourceConfig, SourceConfigError, check_source_config
 from scrapers.sources.arbeitsagentur import ArbeitsagenturSource
 from scrapers.sources.ashby import AshbySource
-from scrapers.sources.base import ScanIncomplete, ScanResult, Source, SourceConfig
+from scrapers.sources.base import ScanIncomplete, ScanResult, Source
 from scrapers.sources.file import FileSource
 from scrapers.sources.greenhouse import GreenhouseSource
 from scrapers.sources.html import HtmlSource
@@ -35,24 +34,10 @@ SOURCE_TYPES: dict[str, type[Source]] = {
 }
 
 
-class SourceConfigError(ValueError):
-    pass
-
-
 def build_source(config: dict[str, Any]) -> Source:
     """A source from its YAML mapping; errors name the offending field."""
-    kind = config.get("type") if isinstance(config, dict) else None
-    if kind not in SOURCE_TYPES:
-        known = ", ".join(sorted(SOURCE_TYPES))
-        raise SourceConfigError(f"type: {kind!r} is not a known source type ({known})")
-    cls = SOURCE_TYPES[kind]
-    try:
-        return cls(cls.Config.model_validate(config))
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise SourceConfigError(f"{kind} source: {problems}") from None
+    checked = check_source_config(config)
+    return SOURCE_TYPES[checked.type](checked)
 
 
 __all__ = [

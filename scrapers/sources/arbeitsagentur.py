@@ -12,27 +12,17 @@ from typing import Any
 
 from scrapers.fetcher import Fetcher
 from scrapers.items import PostingItem, clean_text, parse_date
+from scrapers.source_configs import ArbeitsagenturConfig
 from scrapers.sources.base import (
     ScanIncomplete,
     ScanResult,
     Source,
-    SourceConfig,
     first,
     given,
     list_at,
 )
 
 API_KEY_HEADER = {"X-API-Key": "jobboerse-jobsuche"}
-
-
-class ArbeitsagenturConfig(SourceConfig):
-    was: str | None = None
-    wo: str | None = None
-    umkreis: int | None = None
-    arbeitgeber: str | None = None
-    base_url: str = "https://rest.arbeitsagentur.de/jobboerse/jobsuche-service"
-    page_size: int = 100
-    max_pages: int = 20
 
 
 class ArbeitsagenturSource(Source):

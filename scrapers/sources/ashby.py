@@ -6,18 +6,14 @@ from typing import Any
 
 from scrapers.fetcher import Fetcher, Page
 from scrapers.items import PostingItem, clean_text, parse_date
-from scrapers.sources.base import ScanResult, Source, SourceConfig, json_list, required
+from scrapers.source_configs import AshbyConfig
+from scrapers.sources.base import ScanResult, Source, json_list, required
 
 
 def listed_jobs(page: Page) -> list[Any]:
     """The board's jobs without the unlisted ones (``isListed: false``)."""
     jobs = json_list("jobs")(page)
     return [job for job in jobs if not (isinstance(job, dict) and job.get("isListed") is False)]
-
-
-class AshbyConfig(SourceConfig):
-    board: str
-    base_url: str = "https://api.ashbyhq.com"
 
 
 class AshbySource(Source):

@@ -11,31 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
-
 from scrapers.fetcher import Fetcher, FetchError, Page
 from scrapers.items import ItemError, PageUnchanged, PostingItem
+from scrapers.source_configs import SourceConfig
 
 ScanResult = Iterator[PostingItem | ItemError | PageUnchanged]
 
 
 class ScanIncomplete(Exception):
     """The source could not list all its postings this time (the cause is chained)."""
-
-
-class SourceConfig(BaseModel):
-    """Common to every source. Subclasses add their own fields; unknown keys are refused."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    type: str
-    company: str | None = None
-    # Whether the source's URLs, and their redirects, may lead to loopback or private addresses
-    # (a demo site, an intranet ATS). Off, those are refused: see scrapers.address_guard. Strict,
-    # so only a boolean turns it on, never a string or a number ("yes", "1", 1).
-    local: StrictBool = Field(
-        default=False, description="on your own machine or network: loopback and private OK"
-    )
 
 
 class Source:

@@ -15,28 +15,18 @@ import json
 from collections.abc import Callable, Iterator
 from glob import glob
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import Field
+from typing import Any
 
 from scrapers.fetcher import Fetcher, FetchError, Page
 from scrapers.items import PostingItem, clean_text, parse_date
-from scrapers.sources.base import ScanIncomplete, ScanResult, Source, SourceConfig, required
+from scrapers.source_configs import FileConfig, Format
+from scrapers.sources.base import ScanIncomplete, ScanResult, Source, required
 
 FIELDS = (
     "id", "title", "company", "location", "date_posted", "valid_through", "url",
     "employment_type",
 )  # fmt: skip
-Format = Literal["jsonl", "json", "csv"]
 SUFFIX_FORMATS: dict[str, Format] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
-
-
-class FileConfig(SourceConfig):
-    name: str
-    path: str
-    format: Format | None = None  # from the suffix when not given
-    records_key: str | None = None  # .json: the key holding the list, when not a bare list
-    fields: dict[str, str] = Field(default_factory=dict)  # Sinyal's field name -> the file's
 
 
 class FileSource(Source):

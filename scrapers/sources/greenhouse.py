@@ -10,12 +10,8 @@ from typing import Any
 
 from scrapers.fetcher import Fetcher
 from scrapers.items import PostingItem, clean_text, parse_date
-from scrapers.sources.base import ScanResult, Source, SourceConfig, first, json_list, required
-
-
-class GreenhouseConfig(SourceConfig):
-    board: str
-    base_url: str = "https://boards-api.greenhouse.io"
+from scrapers.source_configs import GreenhouseConfig
+from scrapers.sources.base import ScanResult, Source, first, json_list, required
 
 
 class GreenhouseSource(Source):

@@ -21,22 +21,11 @@ from typing import Any
 from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Tag
-from pydantic import Field, field_validator
 
 from scrapers.fetcher import Fetcher, FetchError
 from scrapers.items import ItemError, PageUnchanged, PostingItem, clean_text, parse_date
-from scrapers.sources.base import ScanResult, Source, SourceConfig
-
-FIELDS = (
-    "title",
-    "company",
-    "location",
-    "url",
-    "date_posted",
-    "valid_through",
-    "employment_type",
-    "external_id",
-)
+from scrapers.source_configs import HtmlConfig
+from scrapers.sources.base import ScanResult, Source
 
 
 def select(root: Tag, spec: str) -> str | None:
@@ -49,30 +38,6 @@ def select(root: Tag, spec: str) -> str | None:
         value = element.get(attribute)
         return " ".join(value) if isinstance(value, list) else value
     return element.get_text(" ", strip=True)
-
-
-class HtmlConfig(SourceConfig):
-    list_url: str
-    item: str
-    fields: dict[str, str]
-    next_page: str | None = None
-    detail: dict[str, str] = Field(default_factory=dict)
-    max_list_pages: int = 50
-
-    @field_validator("fields", "detail")
-    @classmethod
-    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(value) - set(FIELDS))
-        if unknown:
-            raise ValueError(f"unknown field(s) {', '.join(unknown)}; known: {', '.join(FIELDS)}")
-        return value
-
-    @field_validator("fields")
-    @classmethod
-    def _title_required(cls, value: dict[str, str]) -> dict[str, str]:
-        if "title" not in value:
-            raise ValueError("a 'title' selector is required")
-        return value
 
 
 class HtmlSource(Source):

@@ -19,7 +19,6 @@ import jstyleson
 import lxml.html
 from extruct.w3cmicrodata import MicrodataExtractor
 from lxml import etree
-from pydantic import Field
 
 from scrapers.fetcher import (
     AddressNotAllowed,
@@ -29,7 +28,8 @@ from scrapers.fetcher import (
     RobotsDisallowed,
 )
 from scrapers.items import ItemError, PageUnchanged, PostingItem, clean_text, parse_date
-from scrapers.sources.base import ScanIncomplete, ScanResult, Source, SourceConfig, first
+from scrapers.source_configs import JsonLdConfig
+from scrapers.sources.base import ScanIncomplete, ScanResult, Source, first
 
 _COMMENT_LINE = re.compile(r"^\s*(//.*|<!--.*-->)", re.MULTILINE)
 
@@ -178,15 +178,6 @@ def extract_postings(
         if "JobPosting" in _types(node):
             results.append(posting_from_node(node, index, page_url, source, source_key, company))
     return results
-
-
-class JsonLdConfig(SourceConfig):
-    """Posting pages to read, listed directly and/or discovered from listing pages."""
-
-    urls: list[str] = Field(default_factory=list)
-    listing_urls: list[str] = Field(default_factory=list)
-    link_selector: str = "a[href]"
-    link_pattern: str | None = None
 
 
 class JsonLdSource(Source):

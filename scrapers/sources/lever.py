@@ -9,13 +9,8 @@ from typing import Any
 
 from scrapers.fetcher import Fetcher
 from scrapers.items import PostingItem, clean_text, parse_date
-from scrapers.sources.base import ScanIncomplete, ScanResult, Source, SourceConfig, given, required
-
-
-class LeverConfig(SourceConfig):
-    site: str
-    base_url: str = "https://api.lever.co"
-    page_size: int = 100
+from scrapers.source_configs import LeverConfig
+from scrapers.sources.base import ScanIncomplete, ScanResult, Source, given, required
 
 
 class LeverSource(Source):

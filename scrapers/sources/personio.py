@@ -10,12 +10,8 @@ from lxml import etree
 
 from scrapers.fetcher import Fetcher
 from scrapers.items import PageUnchanged, PostingItem, clean_text, parse_date
-from scrapers.sources.base import ScanIncomplete, ScanResult, Source, SourceConfig
-
-
-class PersonioConfig(SourceConfig):
-    base_url: str
-    language: str = "de"
+from scrapers.source_configs import PersonioConfig
+from scrapers.sources.base import ScanIncomplete, ScanResult, Source
 
 
 class PersonioSource(Source):

@@ -9,7 +9,8 @@ from typing import Any
 
 from scrapers.fetcher import Fetcher, Page
 from scrapers.items import PostingItem, clean_text, parse_date
-from scrapers.sources.base import ScanResult, Source, SourceConfig, first, json_list, required
+from scrapers.source_configs import RecruiteeConfig
+from scrapers.sources.base import ScanResult, Source, first, json_list, required
 
 
 def published_offers(page: Page) -> list[Any]:
@@ -20,10 +21,6 @@ def published_offers(page: Page) -> list[Any]:
         for offer in offers
         if not (isinstance(offer, dict) and offer.get("status", "published") != "published")
     ]
-
-
-class RecruiteeConfig(SourceConfig):
-    base_url: str
 
 
 class RecruiteeSource(Source):

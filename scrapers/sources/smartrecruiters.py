@@ -7,13 +7,8 @@ from typing import Any
 
 from scrapers.fetcher import Fetcher
 from scrapers.items import PostingItem, clean_text, parse_date
-from scrapers.sources.base import ScanResult, Source, SourceConfig, given, list_at, required
-
-
-class SmartRecruitersConfig(SourceConfig):
-    company_id: str
-    base_url: str = "https://api.smartrecruiters.com"
-    page_size: int = 100
+from scrapers.source_configs import SmartRecruitersConfig
+from scrapers.sources.base import ScanResult, Source, given, list_at, required
 
 
 class SmartRecruitersSource(Source):

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from sinyal.privacy import tracker_url
+from sinyal.chat.tracker import tracker_url
 from sinyal.settings import Settings
 
 

@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
 import signal
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from sinyal.commands import console, fail, open_store, settings_or_exit
-from sinyal.handover.consultants import ConsultantsError, load_consultants, sync_consultants
-from sinyal.handover.notify.dispatcher import Dispatcher
-from sinyal.handover.pending_leads import PendingLeadSweeper, SweepResult
-from sinyal.leads.export import export_leads
-from sinyal.leads.lifecycle import LifecycleError, change_stage, open_leads
-from sinyal.runtime.run_secrets import stored_run_secrets
-from sinyal.runtime.services import DISPATCH_READY_LINE
-from sinyal.settings import Settings
-from sinyal.store import Store
+
+if TYPE_CHECKING:  # the engine (and asyncio) is imported inside each command: help stays fast
+    import asyncio
+
+    from sinyal.handover.pending_leads import PendingLeadSweeper
+    from sinyal.settings import Settings
+    from sinyal.store import Store
 
 leads_app = typer.Typer(help="Leads handed over to consultants.", no_args_is_help=True)
 consultants_app = typer.Typer(help="The consultants who receive leads.", no_args_is_help=True)
@@ -33,6 +30,8 @@ def dispatch(
     once: Annotated[bool, typer.Option(help="one round, then exit (for cron or a test)")] = False,
 ) -> None:
     """Deliver queued lead notifications (Telegram, email, webhook) until stopped."""
+    import asyncio
+
     settings = settings_or_exit()
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -45,6 +44,13 @@ def dispatch(
 
 
 async def _dispatch(store: Store, settings: Settings, once: bool) -> None:
+    import asyncio
+
+    from sinyal.handover.notify.dispatcher import Dispatcher
+    from sinyal.handover.pending_leads import PendingLeadSweeper
+    from sinyal.runtime.run_secrets import stored_run_secrets
+    from sinyal.runtime.services import DISPATCH_READY_LINE
+
     dispatcher = Dispatcher(store, settings)
     sweeper = PendingLeadSweeper.from_settings(store, stored_run_secrets(settings))
     if sweeper is None:
@@ -77,6 +83,10 @@ async def sweep_pending_leads(
 ) -> None:
     """Every ``pending_sweep_seconds``, save the leads chats could not
     (sinyal.handover.pending_leads)."""
+    import asyncio
+
+    from sinyal.handover.pending_leads import SweepResult
+
     while not stop.is_set():
         try:
             result = await asyncio.to_thread(sweeper.sweep)
@@ -93,6 +103,8 @@ async def sweep_pending_leads(
 
 def sync_from_file(settings: Settings, store: Store) -> dict[str, int]:
     """Without a consultants file the table is left as it is (managed some other way)."""
+    from sinyal.handover.consultants import ConsultantsError, load_consultants, sync_consultants
+
     if not settings.consultants_path.exists():
         return {}
     try:
@@ -126,6 +138,8 @@ def leads_status(
     actor: Annotated[str, typer.Option(help="who made the change")] = "cli",
 ) -> None:
     """Move a lead along new -> claimed -> contacted -> meeting -> proposal -> won / lost."""
+    from sinyal.leads.lifecycle import LifecycleError, change_stage
+
     settings = settings_or_exit()
     store = open_store(settings)
     try:
@@ -144,6 +158,8 @@ def leads_list(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
 ) -> None:
     """Open leads (not won or lost), newest first."""
+    from sinyal.leads.lifecycle import open_leads
+
     settings = settings_or_exit()
     store = open_store(settings)
     try:
@@ -183,6 +199,8 @@ def leads_export(
     ] = None,
 ) -> None:
     """Every lead with its answers and contact details, for a CRM or a spreadsheet."""
+    from sinyal.leads.export import export_leads
+
     if fmt != "csv" and fmt != "xlsx":
         raise fail(f"--format: {fmt!r} is not csv or xlsx", code=2)
     settings = settings_or_exit()

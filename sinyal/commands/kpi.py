@@ -58,10 +58,10 @@ def report(
     chart: ChartOption = None,
 ) -> None:
     """Funnel, conversion, speed-to-lead, win rate, fees, cycle, ROI and targets for a period."""
+    from sinyal.chat.tracker import tracker_url
     from sinyal.kpi.events import KpiFilterError
     from sinyal.kpi.metrics import Window
     from sinyal.kpi.report import KpiQuery, kpi_report
-    from sinyal.privacy import tracker_url
 
     today = datetime.now(UTC).date()
     first = _day(start, "--from") or today.replace(day=1)

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-import smtplib
+import enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress
 from rich.table import Table
 
 from sinyal.commands import console, err_console, fail, open_store, settings_or_exit
-from sinyal.contact_details import ContactError
-from sinyal.flows import FlowError, find_flow, load_flow, load_flows
-from sinyal.outreach.campaign import check_reachable, deliver, plan_flow
-from sinyal.outreach.contacts import ContactsFileError, import_contacts, opt_out
-from sinyal.outreach.links import ChatTargetError
-from sinyal.outreach.planner import NoVariantsError
-from sinyal.outreach.sending import count_pending
-from sinyal.outreach.suppression import Reason
+
+
+class Reason(enum.StrEnum):
+    """The choices of ``contacts suppress --reason``: sinyal.outreach.suppression.Reason's
+    values (a test keeps them equal), here so that help never imports SQLAlchemy."""
+
+    UNSUBSCRIBED = "unsubscribed"
+    OPTED_OUT = "opted_out"
+    ERASED = "erased"
+    CLIENT = "client"
+
 
 flows_app = typer.Typer(help="Flow definitions (flows/*.yml).", no_args_is_help=True)
 contacts_app = typer.Typer(help="Contact lists and the suppression list.", no_args_is_help=True)
@@ -30,6 +32,8 @@ def validate(
     files: Annotated[list[Path] | None, typer.Argument(help="default: every flows/*.yml")] = None,
 ) -> None:
     """Check flow files; every problem is printed as file:line: field: message."""
+    from sinyal.flows import FlowError, load_flow, load_flows
+
     settings = settings_or_exit()
     paths = files or sorted(settings.flows_path.glob("*.yml"))
     if not paths:
@@ -56,6 +60,8 @@ def validate(
 @flows_app.command("list")
 def list_flows() -> None:
     """The flows, their channel, variants, split and allocation."""
+    from sinyal.flows import FlowError, load_flows
+
     settings = settings_or_exit()
     try:
         flows = load_flows(settings.flows_path)
@@ -79,6 +85,8 @@ def import_file(
     file: Annotated[Path, typer.Argument(help="CSV: company,name,email,title")],
 ) -> None:
     """Import HR contacts; bad rows are listed with their line and skipped, the rest kept."""
+    from sinyal.outreach.contacts import ContactsFileError, import_contacts
+
     settings = settings_or_exit()
     store = open_store(settings)
     try:
@@ -102,11 +110,15 @@ def suppress(
     reason: Annotated[Reason, typer.Option(help="why")] = Reason.OPTED_OUT,
 ) -> None:
     """Never contact this address (or domain) again; its stored contacts are deleted."""
+    from sinyal.contact_details import ContactError
+    from sinyal.outreach import suppression
+    from sinyal.outreach.contacts import opt_out
+
     settings = settings_or_exit()
     store = open_store(settings)
     try:
         with store.transaction() as session:
-            removed = opt_out(session, value, reason)
+            removed = opt_out(session, value, suppression.Reason(reason.value))
     except ContactError as exc:
         raise fail(f"{value!r} is not an email address or @domain: {exc}", code=2) from None
     finally:
@@ -123,6 +135,16 @@ def run(
     ] = None,
 ) -> None:
     """Plan a tracked message for every new trigger's recipients, then send or export them."""
+    import smtplib
+
+    from rich.progress import Progress
+
+    from sinyal.flows import FlowError, find_flow
+    from sinyal.outreach.campaign import check_reachable, deliver, plan_flow
+    from sinyal.outreach.links import ChatTargetError
+    from sinyal.outreach.planner import NoVariantsError
+    from sinyal.outreach.sending import count_pending
+
     settings = settings_or_exit()
     try:
         flow = find_flow(settings.flows_path, flow_name)

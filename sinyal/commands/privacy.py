@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from sinyal.commands import console, open_store, settings_or_exit
-from sinyal.privacy import sweep as sweep_erasures
 
 app = typer.Typer(help="Personal data: erasure requests.", no_args_is_help=True)
 
@@ -13,6 +12,8 @@ app = typer.Typer(help="Personal data: erasure requests.", no_args_is_help=True)
 @app.command("sweep")
 def sweep() -> None:
     """Erase the data of every pending request (`sinyal run` does this every few seconds)."""
+    from sinyal.privacy import sweep as sweep_erasures
+
     settings = settings_or_exit()
     store = open_store(settings)
     try:

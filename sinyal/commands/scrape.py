@@ -7,20 +7,17 @@ import logging
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scrapers.fetcher import decode
-from scrapers.items import ItemError
-from scrapers.runner import RunReport, SourceReport
-from scrapers.sources import extract_postings
 from sinyal.commands import console, err_console, fail, open_store, settings_or_exit
-from sinyal.flows import FlowDefinition, FlowError, load_flows
-from sinyal.settings import Settings
-from sinyal.signals.refresh import describe, refresh, scrape_queue, unique_sources
+
+if TYPE_CHECKING:  # the scrapers and the engine are imported inside each command
+    from scrapers.runner import RunReport
+    from sinyal.flows import FlowDefinition
+    from sinyal.settings import Settings
 
 app = typer.Typer(
     help="Find buying signals: job postings that stay open too long.", no_args_is_help=True
@@ -34,6 +31,10 @@ def page(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per posting.")] = False,
 ) -> None:
     """Extract schema.org JobPostings (JSON-LD or microdata) from one saved page."""
+    from scrapers.fetcher import decode
+    from scrapers.items import ItemError
+    from scrapers.sources import extract_postings
+
     html = decode(file.read_bytes(), "text/html")
     results = extract_postings(html, url, source_key=f"page:{url}")
     postings = [r for r in results if not isinstance(r, ItemError)]
@@ -52,6 +53,8 @@ def page(
 
 
 def selected_flows(settings: Settings, flow: str | None) -> list[FlowDefinition]:
+    from sinyal.flows import FlowError, load_flows
+
     try:
         flows = load_flows(settings.flows_path)
     except FlowError as exc:
@@ -91,6 +94,17 @@ def run(
     ] = None,
 ) -> None:
     """Scrape the sources of a flow (or all), store postings, and update the triggers."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from scrapers.runner import SourceReport
+    from sinyal.signals.refresh import describe, refresh, unique_sources
+
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = settings_or_exit()
     flows = selected_flows(settings, flow)
@@ -141,6 +155,8 @@ def worker(
     ] = None,
 ) -> None:
     """Run queued scrape tasks until Ctrl-C or SIGTERM; start one per machine, or more."""
+    from sinyal.signals.refresh import scrape_queue
+
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -11,7 +11,6 @@ from rich.table import Table
 
 from sinyal.commands import console, fail, open_store, settings_or_exit
 from sinyal.commands.scrape import selected_flows
-from sinyal.signals.triggers import detect
 
 app = typer.Typer(help="Companies whose vacancies stay open too long.", no_args_is_help=True)
 
@@ -34,6 +33,8 @@ def list_triggers(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per trigger.")] = False,
 ) -> None:
     """Evaluate each flow's trigger rule on the stored postings (read-only)."""
+    from sinyal.signals.triggers import detect
+
     day = parse_day(as_of)
     settings = settings_or_exit()
     flows = selected_flows(settings, flow)

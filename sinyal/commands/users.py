@@ -7,11 +7,8 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
 from sinyal.commands import console, fail, open_store, settings_or_exit
-from sinyal.store.models import Consultant, User
-from sinyal.web.users import UserError, add_user, find_user, parse_role
 
 app = typer.Typer(help="Dashboard users and their roles.", no_args_is_help=True)
 RoleOption = Annotated[str, typer.Option(help="consultant, marketing, manager or none")]
@@ -29,6 +26,8 @@ def add(
     ] = False,
 ) -> None:
     """Create a user; the password is asked for (never given on the command line)."""
+    from sinyal.web.users import UserError, add_user, parse_role
+
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -52,6 +51,8 @@ def set_role(
     role: Annotated[str, typer.Argument(help="consultant, marketing, manager or none")],
 ) -> None:
     """Change a user's role (takes effect on their next page)."""
+    from sinyal.web.users import UserError, find_user, parse_role
+
     settings = settings_or_exit()
     store = open_store(settings)
     try:
@@ -68,6 +69,8 @@ def set_role(
 @app.command("disable")
 def disable(username: str) -> None:
     """Stop a user from logging in (their past actions stay attributed)."""
+    from sinyal.web.users import UserError, find_user
+
     settings = settings_or_exit()
     store = open_store(settings)
     try:
@@ -82,6 +85,10 @@ def disable(username: str) -> None:
 
 @app.command("list")
 def list_users() -> None:
+    from sqlalchemy import select
+
+    from sinyal.store.models import Consultant, User
+
     settings = settings_or_exit()
     store = open_store(settings)
     try:

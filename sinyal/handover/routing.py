@@ -20,43 +20,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sinyal.flows.routes import HandoverConfig, HandoverRoute
 from sinyal.handover.consultants import WorkingHours
 from sinyal.store.models import Consultant, Lead
 
-FACTS = ("language", "region", "industry")
 NEVER = datetime.min.replace(tzinfo=UTC)
-
-
-class HandoverRoute(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    #: Conditions on the lead: ``language``, ``region``, ``industry`` (a value or a list).
-    when: dict[str, str | list[str]] = Field(default_factory=dict)
-    #: Consultants by name; empty means everyone whose own attributes match the lead.
-    consultants: list[str] = Field(default_factory=list)
-
-    @field_validator("when")
-    @classmethod
-    def _known_facts(cls, value: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
-        unknown = sorted(set(value) - set(FACTS))
-        if unknown:
-            raise ValueError(f"unknown condition(s) {unknown}; use {', '.join(FACTS)}")
-        return value
-
-
-class HandoverConfig(BaseModel):
-    """A flow's ``handover`` section."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    routes: list[HandoverRoute] = Field(default_factory=lambda: [HandoverRoute()])
-    #: A lead nobody claimed within this many minutes goes to the next consultant, or the team.
-    claim_within_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
-    escalate_to: str = Field(default="next", pattern="^(next|team)$")
 
 
 @dataclass(frozen=True)

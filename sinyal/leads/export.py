@@ -22,7 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sinyal.leads.qualification import ANSWER_FIELDS
+from sinyal.flows.qualification import ANSWER_FIELDS
 from sinyal.store.models import Consultant, Handover, Lead
 
 Format = Literal["csv", "xlsx"]

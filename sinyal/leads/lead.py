@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from scrapers.normalize import normalize_company
 from sinyal.chat.conversations import EntryContext, record_conversation
 from sinyal.contact_details import ContactError, check_email
-from sinyal.leads.qualification import ANSWER_FIELDS, Assessment, QualificationRules, assess
+from sinyal.flows.qualification import ANSWER_FIELDS, QualificationRules
+from sinyal.leads.qualification import Assessment, assess
 from sinyal.store.db import insert_ignoring_conflicts
 from sinyal.store.models import (
     Company,

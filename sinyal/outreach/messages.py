@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sinyal.flows import Variant
+from sinyal.flows.templates import render
 from sinyal.outreach.links import tracked_url, unsubscribe_url
-from sinyal.outreach.templates import render
 from sinyal.settings import Settings
 from sinyal.store.models import Company, Contact, EventType, KpiEvent, OutreachMessage, Trigger
 from sinyal.text import one_line

@@ -4,7 +4,7 @@ Rasa's HTTP API and REST channel, and the action server, always require a token;
 signs chat sessions and Telegram sender ids with the secret key. An installation that sets
 none of them still runs safely: ``sinyal run`` generates them into ``var/run-secrets.env``
 (mode 0600) and hands them to its children through the environment. Several machines must
-share one set: set the ``SINYAL_*`` variables on each of them instead (README, Production).
+share one set: set the ``SINYAL_*`` variables on each of them instead (docs/production.md).
 """
 
 from __future__ import annotations

@@ -2,14 +2,23 @@
 
 The model always lands at ``bot/models/current.tar.gz``; a fingerprint of every training input
 sits beside it, written only after training succeeded, so an interrupted run retrains next time.
+
+With ``model_cache_dir`` set, each trained model is also kept there under its fingerprint, and a
+checkout whose inputs match one (a fresh clone, CI on the same machine, another branch) copies
+it instead of spending a quarter of an hour training: training is deterministic (one TensorFlow
+thread, fixed seeds), so the copy is the model that training would produce.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
+import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sinyal.runtime.rasa import RuntimeMissing, rasa_child_env, rasa_executable
@@ -60,6 +69,51 @@ def model_is_current(settings: Settings) -> bool:
     )
 
 
+#: Cached models kept (newest first); each is tens of megabytes.
+CACHE_KEEP = 4
+
+
+def cached_model(settings: Settings, fingerprint: str) -> Path | None:
+    """Where the cache keeps the model for ``fingerprint`` (None: no cache configured)."""
+    if settings.model_cache_dir is None:
+        return None
+    return settings.model_cache_dir.expanduser() / f"{fingerprint}.tar.gz"
+
+
+def _copy_atomically(source: Path, target: Path) -> None:
+    """Never a half-written model under the final name, whoever reads it meanwhile."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    shutil.copyfile(source, partial)
+    os.replace(partial, target)
+
+
+def restore_from_cache(settings: Settings, fingerprint: str) -> Path | None:
+    """Copy the cached model for ``fingerprint`` into place; the cache entry, or None."""
+    cached = cached_model(settings, fingerprint)
+    if cached is None or not cached.is_file():
+        return None
+    _copy_atomically(cached, settings.model_path)
+    fingerprint_path(settings).write_text(fingerprint + "\n")
+    return cached
+
+
+def keep_in_cache(settings: Settings, fingerprint: str) -> Path | None:
+    """Keep the freshly trained model for other checkouts; drop the oldest beyond CACHE_KEEP.
+    A cache that cannot be written costs the next checkout a training run, nothing more."""
+    cached = cached_model(settings, fingerprint)
+    if cached is None:
+        return None
+    try:
+        _copy_atomically(settings.model_path, cached)
+        models = sorted(cached.parent.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+        for old in models[:-CACHE_KEEP]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        return None
+    return cached
+
+
 def train_command(settings: Settings) -> list[str]:
     bot = settings.bot_dir
     return [
@@ -93,6 +147,21 @@ def training_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+@contextmanager
+def training_lock(settings: Settings, say: Callable[[str], None]) -> Iterator[None]:
+    """One training per checkout at a time: `make test` trains beside the fast tests, and
+    `sinyal run` started meanwhile must wait for that model rather than train a second one."""
+    lock = settings.model_path.with_name(".training.lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say("another process is training the Rasa model; waiting for it")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def ensure_model(
     settings: Settings, *, force: bool = False, say: Callable[[str], None] = print
 ) -> bool:
@@ -100,12 +169,24 @@ def ensure_model(
     if not force and model_is_current(settings):
         say(f"Rasa model is up to date: {settings.model_path}")
         return False
-    if not rasa_executable(settings).exists():
-        raise RuntimeMissing("the Rasa environment is missing: run `make run` first")
+    with training_lock(settings, say):
+        if not force and model_is_current(settings):  # trained meanwhile by whoever held the lock
+            say(f"Rasa model is up to date: {settings.model_path}")
+            return False
+        return _train(settings, force, say)
+
+
+def _train(settings: Settings, force: bool, say: Callable[[str], None]) -> bool:
+    """The model for the current inputs: copied from the cache, or trained (lock held)."""
     stamp = fingerprint_path(settings)
     stamp.unlink(missing_ok=True)
     expected = current_fingerprint(settings)
-    say("training the Rasa model (a minute or two on 2 cores; Rasa shows each epoch)")
+    if not force and (cached := restore_from_cache(settings, expected)) is not None:
+        say(f"Rasa model for these inputs reused from the model cache ({cached})")
+        return False
+    if not rasa_executable(settings).exists():
+        raise RuntimeMissing("the Rasa environment is missing: run `make run` first")
+    say("training the Rasa model (about 15 minutes on 2 cores; Rasa shows each epoch)")
     started = time.monotonic()
     result = subprocess.run(
         train_command(settings), cwd=settings.bot_dir, env=training_env(settings), check=False
@@ -114,4 +195,5 @@ def ensure_model(
         raise TrainingFailed(f"`rasa train` failed (exit {result.returncode}); see output above")
     stamp.write_text(expected + "\n")
     say(f"trained {settings.model_path} in {time.monotonic() - started:.0f}s")
+    keep_in_cache(settings, expected)
     return True

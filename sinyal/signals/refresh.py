@@ -16,7 +16,7 @@ from scrapers.fetcher import Fetcher, FetchPolicy
 from scrapers.http_cache import StoreValidatorCache
 from scrapers.queue import QueueConfig, ScrapeQueue
 from scrapers.runner import RunReport, SourceReport, run_sources
-from scrapers.sources import Source
+from scrapers.sources import Source, build_source
 from sinyal.flows import FlowDefinition
 from sinyal.settings import Settings
 from sinyal.signals.triggers import SyncResult, sync
@@ -61,11 +61,16 @@ def scrape_queue(settings: Settings) -> ScrapeQueue | None:
     return None if config is None else ScrapeQueue(config, fetch_policy(settings))
 
 
+def sources_of(flow: FlowDefinition) -> list[Source]:
+    """The flow's ``sources:`` entries as scrapers (checked already when the flow loaded)."""
+    return [build_source(config) for config in flow.sources]
+
+
 def unique_sources(flows: list[FlowDefinition]) -> list[Source]:
     """Every flow's sources, each configured source once even if several flows list it."""
     sources: dict[str, Source] = {}
     for flow in flows:
-        for source in flow.build_sources():
+        for source in sources_of(flow):
             sources.setdefault(source.key, source)
     return list(sources.values())
 

@@ -17,7 +17,6 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
 from sinyal.settings import Settings
-from sinyal.store import migrate
 from sinyal.store.db import create_db_engine, session_factory, transaction
 
 
@@ -51,9 +50,13 @@ class Store:
             yield session
 
     def upgrade(self, revision: str = "head") -> None:
+        from sinyal.store import migrate  # Alembic: only where migrations run, not every process
+
         migrate.upgrade(self.engine, revision)
 
     def is_current(self) -> bool:
+        from sinyal.store import migrate
+
         return migrate.is_current(self.engine)
 
     def close(self) -> None:

@@ -15,13 +15,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from sinyal.chat.tracker import tracker_url
 from sinyal.flows import FlowError, find_flow, load_flows
 from sinyal.kpi.charts import consultants_chart, funnel_chart, trend_chart
 from sinyal.kpi.metrics import Window
 from sinyal.kpi.report import KpiQuery, kpi_report
 from sinyal.outreach.ab.chart import write_chart
 from sinyal.outreach.ab.report import ReportError, flow_report
-from sinyal.privacy import tracker_url
 from sinyal.store.models import Company, Flow, Role, Trigger, TriggerStatus
 from sinyal.web.auth import CurrentUser, require
 from sinyal.web.context import TEMPLATES, WebContext, web_context

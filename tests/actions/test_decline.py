@@ -6,7 +6,7 @@ from typing import Any
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.decline import ValidateDeclineForm
-from tests.actions.conftest import make_tracker
+from tests.support.action_tracker import make_tracker
 
 FORM = ValidateDeclineForm()
 

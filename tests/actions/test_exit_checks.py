@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.job_seeker import ActionJobSeeker
 from actions.privacy import ActionDeleteMyData
-from tests.actions.conftest import make_tracker
+from tests.support.action_tracker import make_tracker
 
 
 def checked(check: str, text: str, intent: str, **tracker: Any) -> dict[str, Any]:

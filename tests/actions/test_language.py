@@ -3,7 +3,7 @@
 from typing import Any
 
 from actions.language import language_events
-from tests.actions.conftest import make_tracker
+from tests.support.action_tracker import make_tracker
 
 
 def said(*texts: str, requested: bool = False) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.qualification_form import ValidateQualificationForm, answer_text
-from tests.actions.conftest import make_tracker, reset_action_store
+from tests.support.action_tracker import make_tracker, reset_action_store
 
 FORM = ValidateQualificationForm()
 DOMAIN_SLOTS = [

@@ -10,7 +10,7 @@ from actions import store as action_store
 from actions.session import ActionSessionStart
 from sinyal.chat.conversations import HEALTH_CHECK_SENDER
 from sinyal.store.models import Conversation
-from tests.actions.conftest import make_tracker
+from tests.support.action_tracker import make_tracker
 
 
 def tracker(sender: str, metadata: dict | None) -> Tracker:

@@ -13,7 +13,7 @@ from actions.greet import ActionGreet
 from actions.human import ActionRequestHuman
 from actions.submit import ActionSubmitLead
 from sinyal.store.models import Consultant, Handover, Lead
-from tests.actions.conftest import make_tracker, reset_action_store
+from tests.support.action_tracker import make_tracker, reset_action_store
 
 ANSWERS = {
     "company": "Nordwind Logistik GmbH", "hiring_roles": "warehouse managers", "positions": 2,

@@ -28,11 +28,12 @@ from sqlalchemy.engine import URL
 from sinyal.runtime.services import status_file
 from sinyal.store import Store
 from sinyal.store.models import Consultant, Conversation, Handover, Lead, Notification
-from tests.faults.conftest import ThrowawayPostgres, wait_until
-from tests.helpers import SINYAL
-from tests.system.conftest import OUTREACH_ENTRY as ENTRY
-from tests.system.conftest import RunningSystem, say, system_running, tracker
-from tests.telegram_api import TelegramApiStandIn
+from tests.support.postgres import ThrowawayPostgres
+from tests.support.sinyal_command import SINYAL
+from tests.support.system import OUTREACH_ENTRY as ENTRY
+from tests.support.system import RunningSystem, say, system_running, tracker
+from tests.support.telegram_api import TelegramApiStandIn
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 

@@ -32,10 +32,10 @@ from sinyal.runtime.services import DISPATCH_READY_LINE
 from sinyal.settings import Settings
 from sinyal.store import Store
 from sinyal.store.models import Consultant, Lead, Notification
-from tests.factories import add_lead
-from tests.helpers import SINYAL, isolated_env
-from tests.peers import DATA, RCPT, WEBHOOK_HANG, SmtpFault, SmtpSink, WebhookReceiver
-from tests.telegram_api import (
+from tests.support.factories import add_lead
+from tests.support.sinyal_command import SINYAL, isolated_env
+from tests.support.smtp import DATA, RCPT, SmtpFault, SmtpSink
+from tests.support.telegram_api import (
     ANSWER_LOST,
     BLOCKED,
     CHAT_NOT_FOUND,
@@ -44,6 +44,7 @@ from tests.telegram_api import (
     TelegramApiStandIn,
     flood,
 )
+from tests.support.webhook import WEBHOOK_HANG, WebhookReceiver
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from scrapers.sources import build_source
 from sinyal.settings import SettingsError, load_settings
 from sinyal.store import Store
 from sinyal.store.models import JobPosting
-from tests.scrapers.conftest import BOMB_DECODED_BYTES, gzip_bomb
+from tests.support.trap_site import BOMB_DECODED_BYTES, gzip_bomb
 
 FAST = FetchPolicy(requests_per_second=100, retries=0, timeout=10)
 

@@ -17,7 +17,7 @@ from scrapers.fetcher import (
     PageCapReached,
     RobotsDisallowed,
 )
-from tests.scrapers.slow_hosts import SlowHosts
+from tests.support.slow_hosts import SlowHosts
 
 FAST = FetchPolicy(requests_per_second=50, timeout=5, retries=2, backoff_factor=0.1)
 

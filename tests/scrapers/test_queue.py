@@ -25,8 +25,8 @@ from sinyal.flows import load_flows
 from sinyal.signals.refresh import unique_sources
 from sinyal.store import Store
 from sinyal.store.models import Company, JobPosting, ScrapeRun
-from tests.scrapers.queue_fixtures import sending_queue, worker_env, workers
-from tests.scrapers.slow_hosts import SlowHosts
+from tests.support.scrape_queue import sending_queue, worker_env, workers
+from tests.support.slow_hosts import SlowHosts
 
 PROJECT = Path(__file__).resolve().parents[2]
 #: Scheduling jitter allowed at the host: a request reserved for its slot may reach the host a

@@ -19,8 +19,9 @@ from scrapers.fetcher import AddressNotAllowed, Fetcher, FetchError, FetchPolicy
 from scrapers.runner import run_sources
 from scrapers.sources import ScanIncomplete, build_source
 from sinyal.flows import load_flow
+from sinyal.signals.refresh import sources_of
 from sinyal.store import Store
-from tests.scrapers.conftest import STAND_IN_PUBLIC, serve, stand_in_public
+from tests.support.trap_site import STAND_IN_PUBLIC, serve, stand_in_public
 
 FAST = FetchPolicy(requests_per_second=100, retries=0, timeout=5)
 DEMO_FLOW = Path(__file__).resolve().parents[2] / "flows" / "long-open-demo.yml"
@@ -177,7 +178,7 @@ def test_the_shipped_demo_flow_is_marked_local_and_still_scrapes(
     store: Store, demo_site: DemoSiteServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SINYAL_DEMO_SITE_URL", demo_site.url)
-    sources = load_flow(DEMO_FLOW).build_sources()
+    sources = sources_of(load_flow(DEMO_FLOW))
     assert all(source.config.local for source in sources)
     report = run_sources(sources, store, Fetcher(FAST))
     assert [s.key for s in report.sources if s.error] == []

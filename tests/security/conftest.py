@@ -9,13 +9,8 @@ from pathlib import Path
 import pytest
 
 from sinyal.store import Store
-from tests.system.conftest import (  # noqa: F401 (fixtures this directory's tests use)
-    RunningSystem,
-    postgres_database,
-    redis_url,
-    running_system,
-)
-from tests.telegram_api import TelegramApiStandIn
+from tests.support.system import RunningSystem, running_system
+from tests.support.telegram_api import TelegramApiStandIn
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -25,16 +25,16 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from sinyal.chat.senders import is_web_session, telegram_sender
-from sinyal.leads.qualification import ANSWER_FIELDS
+from sinyal.flows.qualification import ANSWER_FIELDS
 from sinyal.runtime.doctor import Status, check_exposure, outside_addresses
 from sinyal.runtime.supervisor import port_is_free
 from sinyal.settings import PROJECT_DIR
 from sinyal.store import Store
 from sinyal.store.models import Conversation, ErasureRequest, Lead, Notification
-from tests.chat_widget import Widget
-from tests.helpers import run_sinyal
-from tests.system.conftest import RunningSystem, tracker
-from tests.telegram_api import TelegramApiStandIn
+from tests.support.chat_widget import Widget
+from tests.support.sinyal_command import run_sinyal
+from tests.support.system import RunningSystem, tracker
+from tests.support.telegram_api import TelegramApiStandIn
 
 pytestmark = pytest.mark.slow
 

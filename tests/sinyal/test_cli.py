@@ -1,13 +1,17 @@
 """The `sinyal` command as a user runs it: a real subprocess of the installed entry point."""
 
+import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
 
+from sinyal.commands import outreach as outreach_commands
+from sinyal.outreach import suppression
 from sinyal.store import Store, migrate
-from tests.helpers import isolated_env, run_sinyal
+from tests.support.sinyal_command import isolated_env, run_sinyal
 
 
 @pytest.fixture
@@ -60,3 +64,61 @@ def test_unreachable_database_is_reported_by_doctor(env: dict[str, str], clean_e
     done = sinyal("doctor", env=env, cwd=clean_env)
     assert done.returncode == 1
     assert "cannot reach" in done.stdout
+
+
+# `sinyal --help` must stay instant (issue 16): building the command tree, as `--help` and the
+# docs generator do, may import typer, rich and the command modules, never the engine or its
+# heavy libraries: each command imports those inside its function. A fresh interpreter checks.
+HEAVY_LIBRARIES = frozenset(
+    {
+        "alembic", "dramatiq", "extruct", "fastapi", "httpx", "jinja2", "lxml", "matplotlib",
+        "numpy", "openpyxl", "pandas", "psycopg", "pydantic_settings", "rasa_sdk", "redis",
+        "requests", "scipy", "scrapers", "socketio", "sqlalchemy", "starlette", "statsmodels",
+        "telegram", "uvicorn", "yaml",
+    }
+)  # fmt: skip
+LIGHT_SINYAL_MODULES = ("sinyal.cli", "sinyal.commands")
+PROBE = """
+import contextlib, io, json, sys
+import typer.main
+from sinyal.cli import app
+
+def walk(command, path):
+    yield " ".join(path), command.help or ""
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        yield from walk(sub, [*path, name])
+
+tree = dict(walk(typer.main.get_command(app), ["sinyal"]))
+built = sorted(sys.modules)
+with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+    app(["kpi", "report", "--help"], prog_name="sinyal")
+print(json.dumps({"tree": tree, "built": built, "helped": sorted(sys.modules)}))
+"""
+
+
+def heavy(modules: list[str]) -> list[str]:
+    """The heavy libraries (top-level names) and engine modules among ``modules``."""
+    libraries = {m.partition(".")[0] for m in modules} & HEAVY_LIBRARIES
+    engine = {
+        m for m in modules if m.startswith("sinyal.") and not m.startswith(LIGHT_SINYAL_MODULES)
+    }
+    return sorted(libraries | engine)
+
+
+def test_the_command_tree_is_built_without_the_heavy_libraries() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    probe = json.loads(done.stdout)
+    assert heavy(probe["built"]) == [], "import these inside the command function"
+    assert heavy(probe["helped"]) == [], "`sinyal kpi report --help` imported these"
+    documented = {name for name, help_text in probe["tree"].items() if help_text}
+    for command in ("doctor", "db upgrade", "dispatch", "kpi report", "contacts suppress"):
+        assert f"sinyal {command}" in documented, "the docs walk this tree: names and help"
+
+
+def test_suppress_offers_exactly_the_suppression_reasons() -> None:
+    """`contacts suppress --reason` lists its choices without importing the store."""
+    offered = {reason.name: reason.value for reason in outreach_commands.Reason}
+    assert offered == {reason.name: reason.value for reason in suppression.Reason}

@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from sinyal.flows import EnvReferenceError, FlowError, expand_env, load_flow, load_flows
+from sinyal.signals.refresh import sources_of
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -17,7 +18,7 @@ def test_shipped_flows_load() -> None:
     flows = load_flows(PROJECT / "flows")
     assert "long-open-demo" in {f.name for f in flows}
     demo = next(f for f in flows if f.name == "long-open-demo")
-    assert len(demo.build_sources()) == 9
+    assert len(sources_of(demo)) == 9
     assert demo.trigger.min_open_days == 90
 
 

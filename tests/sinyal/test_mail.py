@@ -7,53 +7,19 @@ import shutil
 import ssl
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 from sinyal.handover.notify.card import LeadCard
 from sinyal.handover.notify.channels import DeliveryError, EmailChannel
 from sinyal.mail import SMTPCleartextRefused, smtp_session
 from sinyal.settings import Settings, SettingsError, load_settings
-from tests.helpers import free_port
+from tests.support.smtp import AuthRecorder, serve_recording
 
 PASSWORD = "hunter2-secret"
-
-
-@dataclass
-class Recorder:
-    """The server side: every AUTH command (and whether TLS was on), every login, every mail."""
-
-    auth_commands: list[tuple[str, bool]] = field(default_factory=list)
-    logins: list[tuple[str, str]] = field(default_factory=list)
-    messages: list[bytes] = field(default_factory=list)
-
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
-        self.messages.append(envelope.content)
-        return "250 OK"
-
-    def authenticate(
-        self, _server: Any, _session: Any, _envelope: Any, _mechanism: str, data: Any
-    ) -> AuthResult:
-        assert isinstance(data, LoginPassword)
-        self.logins.append((data.login.decode(), data.password.decode()))
-        return AuthResult(success=True)
-
-
-class RecordingSMTP(SMTP):
-    async def smtp_AUTH(self, arg: str) -> None:
-        self.event_handler.auth_commands.append((arg, self._tls_protocol is not None))
-        await super().smtp_AUTH(arg)
-
-
-class RecordingController(Controller):
-    def factory(self) -> SMTP:
-        return RecordingSMTP(self.handler, **self.SMTP_kwargs)
 
 
 @pytest.fixture(autouse=True)
@@ -81,27 +47,11 @@ def certificate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ssl.SSLConte
     return context
 
 
-def serve(recorder: Recorder, **options: Any) -> Iterator[int]:
-    port = free_port()
-    controller = RecordingController(
-        recorder,
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=recorder.authenticate,
-        **options,
-    )
-    controller.start()
-    try:
-        yield port
-    finally:
-        controller.stop()
-
-
 @pytest.fixture
-def plain() -> Iterator[tuple[Recorder, int]]:
+def plain() -> Iterator[tuple[AuthRecorder, int]]:
     """A server without STARTTLS that offers AUTH anyway (as one whose offer was stripped)."""
-    recorder = Recorder()
-    for port in serve(recorder, auth_require_tls=False):
+    recorder = AuthRecorder()
+    for port in serve_recording(recorder, auth_require_tls=False):
         yield recorder, port
 
 
@@ -128,7 +78,7 @@ def send(config: Settings) -> None:
 
 @pytest.mark.parametrize("starttls_setting", [True, False])
 def test_credentials_without_tls_are_refused_before_any_auth(
-    plain: tuple[Recorder, int], starttls_setting: bool
+    plain: tuple[AuthRecorder, int], starttls_setting: bool
 ) -> None:
     recorder, port = plain
     config = settings(
@@ -140,7 +90,7 @@ def test_credentials_without_tls_are_refused_before_any_auth(
 
 
 def test_the_notification_channel_reports_the_refusal_and_retries_later(
-    plain: tuple[Recorder, int],
+    plain: tuple[AuthRecorder, int],
 ) -> None:
     recorder, port = plain
     channel = EmailChannel(settings(port, smtp_user="sinyal", smtp_password=PASSWORD))
@@ -151,7 +101,7 @@ def test_the_notification_channel_reports_the_refusal_and_retries_later(
 
 
 def test_smtp_security_none_allows_a_clear_text_login(
-    plain: tuple[Recorder, int], monkeypatch: pytest.MonkeyPatch
+    plain: tuple[AuthRecorder, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     recorder, port = plain
     monkeypatch.setenv("SMTP_SECURITY", "none")
@@ -161,7 +111,7 @@ def test_smtp_security_none_allows_a_clear_text_login(
 
 
 def test_without_credentials_a_plain_server_still_gets_the_mail(
-    plain: tuple[Recorder, int],
+    plain: tuple[AuthRecorder, int],
 ) -> None:
     recorder, port = plain
     send(settings(port))
@@ -171,16 +121,16 @@ def test_without_credentials_a_plain_server_still_gets_the_mail(
 def test_a_server_offering_starttls_gets_the_login_only_after_the_upgrade(
     certificate: ssl.SSLContext,
 ) -> None:
-    recorder = Recorder()
-    for port in serve(recorder, tls_context=certificate):
+    recorder = AuthRecorder()
+    for port in serve_recording(recorder, tls_context=certificate):
         send(settings(port, smtp_user="sinyal", smtp_password=PASSWORD))
     assert recorder.logins == [("sinyal", PASSWORD)] and len(recorder.messages) == 1
     assert [tls for _, tls in recorder.auth_commands] == [True]
 
 
 def test_implicit_tls_logs_in_from_the_first_byte(certificate: ssl.SSLContext) -> None:
-    recorder = Recorder()
-    for port in serve(recorder, ssl_context=certificate, auth_require_tls=False):
+    recorder = AuthRecorder()
+    for port in serve_recording(recorder, ssl_context=certificate, auth_require_tls=False):
         send(settings(port, smtp_security="tls", smtp_user="sinyal", smtp_password=PASSWORD))
     assert recorder.logins == [("sinyal", PASSWORD)] and len(recorder.messages) == 1
 

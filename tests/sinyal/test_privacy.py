@@ -22,7 +22,7 @@ from sinyal.store.models import (
     Suppression,
     utcnow,
 )
-from tests.factories import add_outreach
+from tests.support.factories import add_outreach
 
 
 @pytest.fixture
@@ -203,7 +203,7 @@ def test_sweep_erases_everywhere_and_completes_after_the_turn_settled(
 
 def test_memory_tracker_store_has_nothing_to_delete(clean_env: Path) -> None:
     settings = load_settings(data_dir=clean_env / "var", rasa_tracker_store="memory")
-    from sinyal.privacy import erase_tracker
+    from sinyal.chat.tracker import erase_tracker
 
     assert erase_tracker(settings, "web-1") == 0
 
@@ -213,7 +213,7 @@ def test_erasure_finds_a_tracker_store_kept_in_its_own_database(
 ) -> None:
     """With SINYAL_TRACKER_DATABASE_URL, "delete my data" (and transcripts and chat KPIs)
     must read and erase Rasa's rows there, not in the lead store."""
-    from sinyal.privacy import tracker_url
+    from sinyal.chat.tracker import tracker_url
     from sinyal.settings import load_settings
 
     monkeypatch.setenv("DATABASE_URL", "postgresql://sinyal@leads.example/leads")

@@ -21,8 +21,8 @@ from sinyal.bootstrap import find_chromium
 from sinyal.store import Store
 from sinyal.store.models import Consultant, Contact, Lead, OutreachMessage, Role
 from sinyal.web.users import add_user
-from tests.helpers import run_sinyal
-from tests.system.conftest import RunningSystem
+from tests.support.sinyal_command import run_sinyal
+from tests.support.system import RunningSystem
 from tests.system.test_outreach import qualifying_chat
 
 PROJECT = Path(__file__).resolve().parents[2]

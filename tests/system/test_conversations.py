@@ -32,7 +32,7 @@ from sqlalchemy import select
 
 from sinyal.store import Store
 from sinyal.store.models import Conversation, Lead
-from tests.system.conftest import RunningSystem, say, tracker
+from tests.support.system import RunningSystem, say, tracker
 from tests.system.conversations.script import Script, load
 
 pytestmark = pytest.mark.slow

@@ -30,10 +30,9 @@ from sinyal.store.models import (
     MessageVariant,
     OutreachMessage,
 )
-from tests.helpers import run_sinyal
-from tests.peers import SmtpSink
-from tests.system.conftest import RunningSystem
-from tests.system.test_qualification import chat
+from tests.support.sinyal_command import run_sinyal
+from tests.support.smtp import SmtpSink
+from tests.support.system import RunningSystem, chat
 
 pytestmark = pytest.mark.slow
 

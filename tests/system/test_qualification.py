@@ -23,9 +23,9 @@ from sinyal.store.models import (
     Lead,
     OutreachMessage,
 )
-from tests.factories import add_outreach
-from tests.system.conftest import RunningSystem, say
-from tests.telegram_api import TelegramApiStandIn
+from tests.support.factories import add_outreach
+from tests.support.system import RunningSystem, chat, say
+from tests.support.telegram_api import TelegramApiStandIn
 
 pytestmark = pytest.mark.slow
 
@@ -78,20 +78,6 @@ def store(system: RunningSystem) -> Iterator[Store]:
             )
     yield store
     store.close()
-
-
-def chat(
-    system: RunningSystem, sender: str, script: list[tuple[str, str]], **metadata: object
-) -> list[str]:
-    transcript: list[str] = []
-    for turn, (message, expected) in enumerate(script):
-        replies = say(system, sender, message, **(metadata if turn == 0 else {}))
-        transcript += [f"> {message}", *replies]
-        assert not expected or any(expected in reply for reply in replies), (
-            f"turn {turn} ({message!r}): expected {expected!r} in the replies\n"
-            + "\n".join(transcript[-12:])
-        )
-    return transcript
 
 
 def lead_of(store: Store, sender: str) -> tuple[Lead, list[str], list[str]]:

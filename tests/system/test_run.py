@@ -8,11 +8,12 @@ import uuid
 import pytest
 from sqlalchemy import select, text
 
-from sinyal.privacy import tracker_url
+from sinyal.chat.tracker import tracker_url
 from sinyal.store import Store
 from sinyal.store.models import Company, Conversation, ErasureRequest, KpiEvent, Trigger
-from tests.helpers import port_is_free, run_sinyal
-from tests.system.conftest import RunningSystem, say
+from tests.support.ports import port_is_free
+from tests.support.sinyal_command import run_sinyal
+from tests.support.system import RunningSystem, say
 
 pytestmark = pytest.mark.slow
 

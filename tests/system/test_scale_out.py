@@ -28,9 +28,9 @@ from sqlalchemy.engine import URL
 from sinyal.chat.gateway import RasaClient
 from sinyal.store import Store
 from sinyal.store.models import Conversation, Handover, Lead
-from tests.helpers import free_port
-from tests.system.conftest import OUTREACH_ENTRY as ENTRY
-from tests.system.conftest import RunningSystem, system_running, tracker
+from tests.support.ports import free_port
+from tests.support.system import OUTREACH_ENTRY as ENTRY
+from tests.support.system import RunningSystem, system_running, tracker
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ from sinyal.store.models import (
     KpiEvent,
     OutreachMessage,
 )
-from tests.factories import add_outreach
+from tests.support.factories import add_outreach
 
 
 def test_entry_context_keeps_known_keys_and_drops_junk() -> None:

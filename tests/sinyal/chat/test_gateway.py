@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
+from http.server import ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -15,8 +13,8 @@ import pytest
 from sinyal.chat.gateway import button_payloads, clean_text
 from sinyal.settings import PROJECT_DIR
 from sinyal.store import Store
-from tests.helpers import free_port
-from tests.system.conftest import redis_url  # noqa: F401 (a fixture this test uses)
+from tests.support.ports import free_port
+from tests.support.rasa_rest import RestChannel, SlowRestChannel
 
 COMMANDS = button_payloads(PROJECT_DIR / "bot" / "domain.yml")
 
@@ -56,7 +54,6 @@ def test_control_characters_go_text_stays() -> None:
 def test_the_chat_limit_counts_and_lets_messages_through_when_the_store_is_down(
     store: Store,
 ) -> None:
-    import time
 
     from sinyal.chat.gateway import MESSAGES_PER_MINUTE, within_chat_limit
 
@@ -73,25 +70,10 @@ def test_the_chat_limit_counts_and_lets_messages_through_when_the_store_is_down(
         down.close()
 
 
-class _RestChannel(BaseHTTPRequestHandler):
-    """Answers like Rasa's REST channel, naming the server, so a test sees who answered."""
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers["Content-Length"]))
-        body = json.dumps([{"text": self.server.server_address[1]}]).encode()  # type: ignore[index]
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 def test_messages_go_round_robin_and_skip_a_server_that_is_down() -> None:
     from sinyal.chat.gateway import RasaClient
 
-    servers = [ThreadingHTTPServer(("127.0.0.1", 0), _RestChannel) for _ in range(2)]
+    servers = [ThreadingHTTPServer(("127.0.0.1", 0), RestChannel) for _ in range(2)]
     for server in servers:
         threading.Thread(target=server.serve_forever, daemon=True).start()
     ports = [server.server_address[1] for server in servers]
@@ -116,26 +98,14 @@ def test_messages_go_round_robin_and_skip_a_server_that_is_down() -> None:
             server.shutdown()
 
 
-class _SlowRestChannel(_RestChannel):
-    """Takes 0.3 s per message and records when each was being handled."""
-
-    busy: ClassVar[list[tuple[float, float]]] = []
-
-    def do_POST(self) -> None:
-        started = time.monotonic()
-        time.sleep(0.3)
-        super().do_POST()
-        self.busy.append((started, time.monotonic()))
-
-
 def test_one_conversations_turns_wait_for_each_other_across_gateways(
-    redis_url: str,  # noqa: F811 (the fixture)
+    redis_url: str,
 ) -> None:
     """Two gateway clients (two processes) with one Redis: one chat's messages are handled one
     at a time; another chat's are not held up; with Redis down the message is still sent."""
     from sinyal.chat.gateway import RasaClient
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowRestChannel)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowRestChannel)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
 
@@ -150,7 +120,7 @@ def test_one_conversations_turns_wait_for_each_other_across_gateways(
                 await client.close()
 
     def overlapped() -> bool:
-        (a0, a1), (b0, b1) = _SlowRestChannel.busy[-2:]
+        (a0, a1), (b0, b1) = SlowRestChannel.busy[-2:]
         return max(a0, b0) < min(a1, b1)
 
     try:

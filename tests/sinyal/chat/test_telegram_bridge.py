@@ -17,14 +17,15 @@ from sinyal.chat.telegram_bridge import (
     START_PAYLOAD,
     keyboard,
     language_hint,
-    webhook_options,
 )
 from sinyal.handover.telegram_desk import REFUSED
+from sinyal.runtime.telegram_bot import webhook_options
 from sinyal.settings import Settings
 from sinyal.store import Store
-from tests.factories import add_outreach
-from tests.helpers import SINYAL, free_port, isolated_env, port_is_free, run_sinyal
-from tests.telegram_api import TelegramApiStandIn
+from tests.support.factories import add_outreach
+from tests.support.ports import free_port, port_is_free
+from tests.support.sinyal_command import SINYAL, isolated_env, run_sinyal
+from tests.support.telegram_api import TelegramApiStandIn
 
 CHAT_IDS = count(830_001)  # the stand-in is shared by the session: fresh chats per test
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

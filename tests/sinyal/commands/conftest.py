@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import isolated_env
+from tests.support.sinyal_command import isolated_env
 
 
 @pytest.fixture

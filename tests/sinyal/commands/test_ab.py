@@ -10,7 +10,7 @@ from scipy import stats as sps
 from typer.testing import CliRunner
 
 from sinyal.cli import app
-from tests.helpers import isolated_env, run_sinyal
+from tests.support.sinyal_command import isolated_env, run_sinyal
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -5,7 +5,7 @@ import subprocess
 from pathlib import Path
 
 from scrapers.demo_site.server import SITE_DIR, DemoSiteServer
-from tests.helpers import run_sinyal
+from tests.support.sinyal_command import run_sinyal
 
 
 def sinyal(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

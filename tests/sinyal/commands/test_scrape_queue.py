@@ -10,8 +10,8 @@ import pytest
 from scrapers.demo_site.server import DemoSiteServer
 from sinyal.settings import SettingsError, load_settings
 from sinyal.signals.refresh import queue_config
-from tests.helpers import run_sinyal
-from tests.scrapers.queue_fixtures import REDIS_URL, redis_namespace, sending_queue, workers
+from tests.support.scrape_queue import REDIS_URL, redis_namespace, sending_queue, workers
+from tests.support.sinyal_command import run_sinyal
 
 
 def queue_env(demo_site: DemoSiteServer, namespace: str) -> dict[str, str]:

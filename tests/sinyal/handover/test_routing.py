@@ -5,14 +5,15 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
+from sinyal.flows.routes import HandoverConfig
 from sinyal.handover.escalation import escalate_unclaimed
 from sinyal.handover.hand_over import hand_over
-from sinyal.handover.routing import HandoverConfig, LeadFacts, choose
+from sinyal.handover.routing import LeadFacts, choose
 from sinyal.leads.lifecycle import change_stage
 from sinyal.settings import Settings
 from sinyal.store import Store
 from sinyal.store.models import Consultant, Handover, KpiEvent, Lead, Notification
-from tests.factories import add_lead
+from tests.support.factories import add_lead
 
 MONDAY_10_JAKARTA = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 OFFICE_JAKARTA = {"days": ["mon", "tue", "wed", "thu", "fri"], "from": "09:00:00",

@@ -14,9 +14,10 @@ from sqlalchemy.engine import URL
 from sinyal.handover.telegram_desk import REFUSED
 from sinyal.store import Store
 from sinyal.store.models import Consultant, KpiEvent, Lead
-from tests.factories import add_lead
-from tests.helpers import SINYAL, free_port, isolated_env
-from tests.telegram_api import TelegramApiStandIn
+from tests.support.factories import add_lead
+from tests.support.ports import free_port
+from tests.support.sinyal_command import SINYAL, isolated_env
+from tests.support.telegram_api import TelegramApiStandIn
 
 CHAT_IDS = count(810_001)  # the stand-in is shared by the session: fresh chats per test
 

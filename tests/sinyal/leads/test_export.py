@@ -12,8 +12,8 @@ from sqlalchemy.engine import URL
 from sinyal.leads.export import export_leads
 from sinyal.store import Store
 from sinyal.store.models import Consultant
-from tests.factories import add_lead
-from tests.helpers import isolated_env, run_sinyal
+from tests.support.factories import add_lead
+from tests.support.sinyal_command import isolated_env, run_sinyal
 
 
 def test_csv_and_xlsx_hold_every_lead_with_answers_and_contact(

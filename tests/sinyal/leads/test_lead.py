@@ -5,13 +5,13 @@ from dataclasses import replace
 from sqlalchemy import select
 
 from sinyal.chat.conversations import EntryContext
+from sinyal.flows.qualification import QualificationRules
 from sinyal.handover.hand_over import hand_over
 from sinyal.leads.lead import Contact, LeadDraft, record_decline, save_lead
-from sinyal.leads.qualification import QualificationRules
 from sinyal.settings import Settings
 from sinyal.store import Store
 from sinyal.store.models import Consultant, Conversation, Handover, KpiEvent, Lead, OutreachMessage
-from tests.factories import add_outreach
+from tests.support.factories import add_outreach
 
 QUALIFYING = {"urgency": "asap", "positions": 3, "decision_maker": True, "fee_model": "success"}
 CONTACT = Contact("Ana Putri", "ana@kopi.example", "+6281234567890", "mornings", ("freemail",))

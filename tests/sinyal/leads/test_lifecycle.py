@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sinyal.leads.lifecycle import LifecycleError, change_stage, open_leads, record_contact_attempt
 from sinyal.store import Store
 from sinyal.store.models import Consultant, Handover, KpiEvent, Lead
-from tests.factories import add_lead
+from tests.support.factories import add_lead
 
 
 def new_lead(store: Store) -> tuple[int, int]:

@@ -1,9 +1,8 @@
 import pytest
 from pydantic import ValidationError
 
+from sinyal.flows.qualification import QualificationRules, ScoreRule
 from sinyal.leads.qualification import (
-    QualificationRules,
-    ScoreRule,
     assess,
     parse_company_size,
     parse_count,

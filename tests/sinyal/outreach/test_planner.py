@@ -13,7 +13,7 @@ from sinyal.outreach.planner import NoVariantsError, PlanResult, plan
 from sinyal.outreach.suppression import Reason, suppress
 from sinyal.store import Store
 from sinyal.store.models import Company, Flow, MessageVariant, OutreachMessage, SuppressionKind
-from tests.sinyal.outreach.conftest import make_flow, seed_companies
+from tests.support.factories import make_flow, seed_companies
 
 
 def planned(store: Store) -> list[tuple[str, str | None, str]]:

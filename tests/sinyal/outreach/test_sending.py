@@ -23,8 +23,8 @@ from sinyal.store.models import (
     SuppressionKind,
     utcnow,
 )
-from tests.peers import SmtpSink
-from tests.sinyal.outreach.conftest import make_flow, seed_companies
+from tests.support.factories import make_flow, seed_companies
+from tests.support.smtp import SmtpSink
 
 
 @pytest.fixture

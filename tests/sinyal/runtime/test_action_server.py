@@ -13,7 +13,8 @@ import requests
 from sinyal.runtime.doctor import Status, check_exposure, outside_addresses
 from sinyal.runtime.supervisor import port_is_free
 from sinyal.settings import PROJECT_DIR, Settings
-from tests.helpers import free_port, isolated_env
+from tests.support.ports import free_port
+from tests.support.sinyal_command import isolated_env
 
 TOKEN = "action-server-test-token-0123456789"
 

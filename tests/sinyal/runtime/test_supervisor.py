@@ -19,7 +19,7 @@ from sinyal.runtime.supervisor import (
     ServiceSpec,
     Supervisor,
 )
-from tests.helpers import free_port
+from tests.support.ports import free_port
 
 SERVER = textwrap.dedent(
     """

@@ -1,4 +1,7 @@
+import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -61,3 +64,74 @@ def test_up_to_date_model_is_not_retrained(project: Settings) -> None:
 def test_training_without_the_rasa_environment_says_what_to_do(project: Settings) -> None:
     with pytest.raises(training.RuntimeMissing, match="make run"):
         training.ensure_model(project, say=lambda _m: None)
+
+
+def test_a_model_cached_for_these_inputs_is_reused_without_rasa(
+    project: Settings, tmp_path: Path
+) -> None:
+    settings = project.model_copy(update={"model_cache_dir": tmp_path / "cache"})
+    fingerprint = training.current_fingerprint(settings)
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / f"{fingerprint}.tar.gz").write_bytes(b"the model for these inputs")
+    (tmp_path / "cache" / f"{'0' * 64}.tar.gz").write_bytes(b"a model for other inputs")
+    said: list[str] = []
+    assert training.ensure_model(settings, say=said.append) is False  # no Rasa env: not trained
+    assert settings.model_path.read_bytes() == b"the model for these inputs"
+    assert training.model_is_current(settings) and "model cache" in said[-1]
+
+
+def test_without_a_cached_model_for_these_inputs_training_is_needed(
+    project: Settings, tmp_path: Path
+) -> None:
+    settings = project.model_copy(update={"model_cache_dir": tmp_path / "cache"})
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / f"{'0' * 64}.tar.gz").write_bytes(b"a model for other inputs")
+    with pytest.raises(training.RuntimeMissing):  # it went on to train
+        training.ensure_model(settings, say=lambda _m: None)
+    assert not settings.model_path.exists()
+
+
+def test_a_trained_model_is_kept_in_the_cache_and_old_ones_pruned(
+    project: Settings, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    settings = project.model_copy(update={"model_cache_dir": cache})
+    cache.mkdir()
+    for n in range(training.CACHE_KEEP):
+        old = cache / f"{n:064d}.tar.gz"
+        old.write_bytes(b"older")
+        os.utime(old, (1_000_000 + n, 1_000_000 + n))
+    settings.model_path.parent.mkdir(parents=True)
+    settings.model_path.write_bytes(b"fresh model")
+    fingerprint = training.current_fingerprint(settings)
+    kept = training.keep_in_cache(settings, fingerprint)
+    assert kept == cache / f"{fingerprint}.tar.gz" and kept.read_bytes() == b"fresh model"
+    left = sorted(p.name for p in cache.iterdir())
+    assert len(left) == training.CACHE_KEEP and f"{0:064d}.tar.gz" not in left  # oldest gone
+    assert not list(cache.glob(".*partial"))
+
+
+def test_no_cache_configured_keeps_nothing(project: Settings) -> None:
+    assert project.model_cache_dir is None  # the default: nothing outside the checkout
+    assert training.keep_in_cache(project, "f" * 64) is None
+    assert load_settings(model_cache_dir="").model_cache_dir is None
+
+
+def test_a_second_caller_waits_for_the_running_training_and_takes_its_model(
+    project: Settings,
+) -> None:
+    said: list[str] = []
+    outcome: list[bool] = []
+    with training.training_lock(project, say=lambda _m: None):  # somebody is training
+        waiter = threading.Thread(
+            target=lambda: outcome.append(training.ensure_model(project, say=said.append))
+        )
+        waiter.start()
+        deadline = time.monotonic() + 10
+        while not any("waiting" in line for line in said):
+            assert time.monotonic() < deadline, said
+            time.sleep(0.05)
+        project.model_path.write_bytes(b"model")  # ...and finishes
+        training.fingerprint_path(project).write_text(training.current_fingerprint(project))
+    waiter.join(10)
+    assert outcome == [False] and "up to date" in said[-1]  # no second training (no Rasa here)

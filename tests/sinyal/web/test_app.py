@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sinyal.outreach.campaign import plan_flow
 from sinyal.store import Store
 from sinyal.store.models import Contact, KpiEvent, OutreachMessage, Suppression
-from tests.sinyal.outreach.conftest import make_flow, seed_companies
-from tests.sinyal.web.conftest import Web
+from tests.support.factories import make_flow, seed_companies
+from tests.support.web_server import Web
 
 NEUTRAL = "Thanks for stopping by"
 

@@ -7,25 +7,21 @@ exercised by tests/system (browser and attacker suites).
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
-import uvicorn
 
 from sinyal.chat.gateway import MESSAGES_PER_MINUTE, SLOW_DOWN, TOO_LONG, UNAVAILABLE
 from sinyal.chat.senders import is_web_session, new_web_session, origin_of
 from sinyal.settings import Settings
 from sinyal.store import Store
 from sinyal.web.app import create_asgi
-from tests.chat_widget import Widget, wait_until
-from tests.helpers import free_port
+from tests.support.chat_widget import Widget, wait_until
+from tests.support.ports import free_port
+from tests.support.rasa_rest import RasaStandIn
+from tests.support.web_server import serving_app
 
 SECRET = "chat-socket-test-secret"
 RASA_TOKEN = "chat-socket-test-rasa-token"
@@ -35,36 +31,9 @@ REPLY = [
 ]  # fmt: skip
 
 
-@dataclass
-class RasaStandIn:
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    server: ThreadingHTTPServer | None = None
-
-    def start(self) -> int:
-        stand_in = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                stand_in.requests.append({"auth": self.headers.get("Authorization"), **body})
-                payload = json.dumps(REPLY).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return int(self.server.server_address[1])
-
-
 @pytest.fixture
 def rasa() -> Iterator[RasaStandIn]:
-    stand_in = RasaStandIn()
+    stand_in = RasaStandIn(reply=REPLY)
     stand_in.start()
     yield stand_in
     assert stand_in.server is not None
@@ -72,22 +41,12 @@ def rasa() -> Iterator[RasaStandIn]:
 
 
 def serve(settings: Settings, store: Store) -> Iterator[str]:
-    config = uvicorn.Config(
+    with serving_app(
         create_asgi(settings, store),
-        host="127.0.0.1",
-        port=settings.web_port,
-        log_level="error",
+        settings.web_port,
         timeout_graceful_shutdown=1,  # a pending long-poll would hold the shutdown otherwise
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{settings.web_port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    ) as url:
+        yield url
 
 
 def chat_settings(tmp_path: Path, rasa_port: int) -> Settings:

@@ -19,7 +19,7 @@ from sinyal.store.models import (
     Trigger,
 )
 from sinyal.web.users import add_user
-from tests.sinyal.web.conftest import Web
+from tests.support.web_server import Web
 
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')

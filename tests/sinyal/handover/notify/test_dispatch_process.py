@@ -16,9 +16,9 @@ from sinyal.handover.notify import outbox
 from sinyal.settings import Settings
 from sinyal.store import Store
 from sinyal.store.models import Consultant, Notification
-from tests.factories import add_lead
-from tests.helpers import SINYAL, isolated_env
-from tests.telegram_api import TelegramApiStandIn
+from tests.support.factories import add_lead
+from tests.support.sinyal_command import SINYAL, isolated_env
+from tests.support.telegram_api import TelegramApiStandIn
 
 CHAT_IDS = count(790_001)  # one chat per run: the stand-in is shared by the session
 

@@ -23,9 +23,10 @@ from sinyal.handover.notify.dispatcher import Dispatcher
 from sinyal.settings import Settings
 from sinyal.store import Store
 from sinyal.store.models import Consultant, KpiEvent, Lead, Notification, utcnow
-from tests.factories import add_lead
-from tests.peers import WEBHOOK_HANG, SmtpSink, WebhookReceiver
-from tests.telegram_api import HANG, TelegramApiStandIn
+from tests.support.factories import add_lead
+from tests.support.smtp import EnvelopeSink, SmtpSink
+from tests.support.telegram_api import HANG, TelegramApiStandIn
+from tests.support.webhook import WEBHOOK_HANG, WebhookReceiver
 
 CHAT_IDS = count(700_001)  # the stand-in is shared by the whole session: one chat per test
 SECRET = "whsec-test"
@@ -241,18 +242,6 @@ def test_two_dispatchers_never_claim_the_same_notification(
 
 
 # -- one bad notification never costs the others ---------------------------------------------
-
-
-class EnvelopeSink(SmtpSink):
-    """An SMTP sink that also keeps each envelope's recipients (Bcc shows only there)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.recipients: list[list[str]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.recipients.append(list(envelope.rcpt_tos))
-        return await super().handle_DATA(server, session, envelope)
 
 
 @pytest.fixture

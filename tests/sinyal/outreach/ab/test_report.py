@@ -12,7 +12,7 @@ from sinyal.outreach.ab.report import flow_report
 from sinyal.outreach.campaign import plan_flow
 from sinyal.store import Store
 from sinyal.store.models import EventType, KpiEvent, MessageVariant, OutreachMessage, utcnow
-from tests.sinyal.outreach.conftest import make_flow, seed_companies
+from tests.support.factories import make_flow, seed_companies
 
 
 def test_counts_are_messages_sent_and_messages_that_converted(store: Store, tmp_path: Path) -> None:

@@ -1,28 +1,26 @@
-"""Real protocol peers on loopback for notifications: an SMTP server (aiosmtpd) and an HTTP
-receiver standing in for a CRM's webhook endpoint.
+"""SMTP servers on loopback (aiosmtpd), standing in for the mail relay Sinyal sends through.
 
-Both can be scripted to fail, per recipient (SMTP) or per idempotency key (webhook), so tests
-sharing one peer do not disturb each other: SMTP replies such as 421/451/550 at RCPT or at the
-end of DATA, or the connection dropped there; HTTP statuses, or a hang that never answers by
-itself (only ``healthy()`` or ``stop()`` end it, by closing the connection). Every attempt is
-logged with when it came and how it was answered.
+``SmtpSink`` keeps every message, parsed, and can be scripted to fail per recipient: SMTP
+replies such as 421/451/550 at RCPT or at the end of DATA, or the connection dropped there.
+Every attempt is logged with when it came and how it was answered. ``EnvelopeSink`` also keeps
+each envelope's recipients (a Bcc shows only there). ``AuthRecorder`` served by
+``serve_recording`` records every AUTH command it is sent and whether TLS was on.
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
-import json
-import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
-from tests.helpers import free_port
+from tests.support.ports import free_port
 
 RCPT, DATA = "RCPT", "DATA"
 
@@ -109,72 +107,62 @@ class SmtpSink:
         return [m for m in self.messages if m["To"] == address]
 
 
-@dataclass
-class Received:
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-#: A webhook fault: hold the request without ever answering, until released.
-WEBHOOK_HANG = 0
-
-
-class WebhookReceiver:
-    """Records every POST; answers ``status`` (200 unless a test says otherwise), or what the
-    request's ``Idempotency-Key`` is scripted to meet. ``received`` holds the requests it
-    answered with a 2xx (delivered); ``attempts`` every request, with its answer."""
+class EnvelopeSink(SmtpSink):
+    """An SMTP sink that also keeps each envelope's recipients (Bcc shows only there)."""
 
     def __init__(self) -> None:
-        self.received: list[Received] = []
-        self.attempts: list[tuple[str, int | None, float]] = []  # key, status or None, when
-        self.status = 200
-        self._scripts: dict[str, list[int]] = {}
-        self._release = threading.Event()
-        receiver = self
+        super().__init__()
+        self.recipients: list[list[str]] = []
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.recipients.append(list(envelope.rcpt_tos))
+        return await super().handle_DATA(server, session, envelope)
 
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                status = receiver._status(self.headers.get("Idempotency-Key") or "")
-                if status == WEBHOOK_HANG:
-                    receiver._release.wait()  # never answers by itself
-                    self.close_connection = True
-                    return
-                if status < 300:
-                    receiver.received.append(Received(dict(self.headers), body))
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+@dataclass
+class AuthRecorder:
+    """The server side: every AUTH command (and whether TLS was on), every login, every mail."""
 
-    def script(self, key: str, *statuses: int) -> None:
-        """The next requests with this ``Idempotency-Key`` get ``statuses`` (``WEBHOOK_HANG``:
-        no answer), one each; then ``status``."""
-        self._scripts[key] = list(statuses)
+    auth_commands: list[tuple[str, bool]] = field(default_factory=list)
+    logins: list[tuple[str, str]] = field(default_factory=list)
+    messages: list[bytes] = field(default_factory=list)
 
-    def attempts_for(self, key: str) -> list[tuple[str, int | None, float]]:
-        return [a for a in self.attempts if a[0] == key]
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+        self.messages.append(envelope.content)
+        return "250 OK"
 
-    def _status(self, key: str) -> int:
-        script = self._scripts.get(key)
-        status = script.pop(0) if script else self.status
-        self.attempts.append((key, status if status != WEBHOOK_HANG else None, time.time()))
-        return status
+    def authenticate(
+        self, _server: Any, _session: Any, _envelope: Any, _mechanism: str, data: Any
+    ) -> AuthResult:
+        assert isinstance(data, LoginPassword)
+        self.logins.append((data.login.decode(), data.password.decode()))
+        return AuthResult(success=True)
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/sinyal"
 
-    def stop(self) -> None:
-        self._release.set()
-        self.server.shutdown()
-        self.server.server_close()
+class RecordingSMTP(SMTP):
+    async def smtp_AUTH(self, arg: str) -> None:
+        self.event_handler.auth_commands.append((arg, self._tls_protocol is not None))
+        await super().smtp_AUTH(arg)
+
+
+class RecordingController(Controller):
+    def factory(self) -> SMTP:
+        return RecordingSMTP(self.handler, **self.SMTP_kwargs)
+
+
+def serve_recording(recorder: AuthRecorder, **options: Any) -> Iterator[int]:
+    """An SMTP server on a free loopback port that records into ``recorder``; yields the port
+    and stops the server afterwards. ``options`` go to aiosmtpd's SMTP (TLS, AUTH policy)."""
+    port = free_port()
+    controller = RecordingController(
+        recorder,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=recorder.authenticate,
+        **options,
+    )
+    controller.start()
+    try:
+        yield port
+    finally:
+        controller.stop()

@@ -1,14 +1,12 @@
-"""Small helpers shared by test modules: the installed `sinyal` command and free ports."""
+"""The installed `sinyal` command, run as a user runs it, in an environment of the test's own
+(none of the caller's Sinyal settings leak in)."""
 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
-
-from sinyal.runtime.supervisor import port_is_free
 
 SINYAL = Path(sys.executable).with_name("sinyal")
 
@@ -30,12 +28,3 @@ def isolated_env(**settings: str) -> dict[str, str]:
     environ["COLUMNS"] = "200"
     environ.update(settings)
     return environ
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-__all__ = ["SINYAL", "free_port", "isolated_env", "port_is_free", "run_sinyal"]

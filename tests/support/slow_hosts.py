@@ -10,7 +10,7 @@ limit ends it.
 In-process (``SlowHosts(...).start()``, for tests) or as its own process, so its work does not
 share the scraper's cores and GIL (the benchmark)::
 
-    python -m tests.scrapers.slow_hosts --hosts 500 --delay 0.2   # prints the ports, one line
+    python -m tests.support.slow_hosts --hosts 500 --delay 0.2   # prints the ports, one line
 """
 
 from __future__ import annotations

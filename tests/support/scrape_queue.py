@@ -1,4 +1,5 @@
-"""Real Redis and real ``sinyal scrape worker`` processes for the queue tests.
+"""The scrape queue's moving parts, for real: Redis namespaces, ``sinyal scrape worker``
+processes and the sending side, for the queue tests.
 
 Each test gets a namespace of its own on the machine's Redis (127.0.0.1:6379), so tests and a
 running installation never see each other's tasks, limits or results; its keys are removed
@@ -22,7 +23,7 @@ import redis
 
 from scrapers.fetcher import FetchPolicy
 from scrapers.queue import QueueConfig, ScrapeQueue
-from tests.helpers import SINYAL, isolated_env
+from tests.support.sinyal_command import SINYAL, isolated_env
 
 REDIS_URL = os.environ.get("SINYAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
