@@ -14,8 +14,8 @@ setup:
 run: setup
 	@$(SINYAL) run
 
-# The full suite (tests/suite.py): lint, types and layers; the fast tests while the Rasa model
-# trains (its progress in var/log/training.log); then the slow Rasa tests; each phase's time.
+# The full suite (tests/suite.py): lint, types and layers; the tests that need no model while
+# the Rasa model trains (progress in var/log/training.log); then those that need it; phase times.
 test: setup browser
 	@$(VENV)/bin/python -m tests.suite
 

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sinyal.chat.tracker import erase_tracker
+from sinyal.events import event
 from sinyal.flows.qualification import FREE_TEXT_ANSWERS
 from sinyal.handover.notify.outbox import ERASED_KIND, enqueue
 from sinyal.outreach.contacts import opt_out
@@ -31,7 +32,6 @@ from sinyal.store.models import (
     Conversation,
     ErasureRequest,
     EventType,
-    KpiEvent,
     Lead,
     OutreachMessage,
     pii_columns,
@@ -101,7 +101,7 @@ def _erase_lead(session: Session, lead: Lead, columns: Collection[str], settings
     lead.answers = {k: ("" if k in FREE_TEXT_ANSWERS else v) for k, v in answers.items()}
     lead.erased_at = utcnow()
     if first_time:
-        session.add(KpiEvent(type=EventType.DATA_ERASED.value, actor="prospect", lead_id=lead.id))
+        session.add(event(EventType.DATA_ERASED, "prospect", lead_id=lead.id))
         enqueue(session, lead, None, settings, kind=ERASED_KIND)
 
 

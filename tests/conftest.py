@@ -102,14 +102,22 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return tmp_path
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs the model, however indirectly (its fixtures' closure), so
+    tests/suite.py can run all the others while the model trains."""
+    for item in items:
+        if "trained_model" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.model)
+
+
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
     """Train once per session if the bot's data changed (the same call `sinyal run` makes)."""
     settings = load_settings()
     if os.environ.get("SINYAL_TEST_NO_TRAINING") and not model_is_current(settings):
         pytest.fail(
-            "this test needs the trained model: mark it slow (tests/suite.py runs the fast tests "
-            "while the model trains, and trains only once)"
+            "this test reached the model without naming the trained_model fixture (e.g. via "
+            "getfixturevalue): name it, so that tests/suite.py runs it after training"
         )
     ensure_model(settings)
     return settings.model_path

@@ -1,9 +1,10 @@
-"""`make test`: lint, then the fast tests while the Rasa model trains, then the slow tests.
+"""`make test`: lint, then every test that needs no model while the Rasa model trains, then
+the tests that need it.
 
-Training takes one core for about a quarter of an hour and only the slow tests (marked
-``slow``: Rasa servers, whole conversations) need its model, so the fast ones run beside it
-on the other core. The fast run may not train (``SINYAL_TEST_NO_TRAINING``): a test that
-needs the model without being marked slow fails, saying so, instead of training twice.
+Training takes one core for about a quarter of an hour and only the tests using the
+``trained_model`` fixture need its model (tests/conftest.py marks them ``model``), so the
+others run beside it on the other core. That run may not train (``SINYAL_TEST_NO_TRAINING``):
+a test reaching for the model some other way fails, saying so, instead of training twice.
 Each phase's time is printed at the end (CI's limit is 90 minutes; the aim is 20).
 
     .venv/bin/python -m tests.suite [extra pytest arguments]
@@ -38,15 +39,17 @@ def run(name: str, command: list[str], env: dict[str, str] | None = None) -> Pha
 
 
 def pytest_phase(name: str, marker: str, extra: list[str], env: dict[str, str]) -> Phase:
-    phase = run(name, [str(VENV_BIN / "pytest"), "-m", marker, *extra], env)
+    command = [str(VENV_BIN / "pytest"), "-m", marker, "--durations=15", *extra]  # slowest 15
+    phase = run(name, command, env)
     if phase.returncode == 5:  # nothing collected must fail, never pass silently
         print(f"make test: pytest collected no tests for -m {marker!r}", file=sys.stderr)
         phase.returncode = 1
     return phase
 
 
-def train_beside(fast: list[str], env: dict[str, str]) -> tuple[Phase, Phase]:
-    """Train in the background (output in var/log/training.log) while the fast tests run."""
+def train_beside(extra: list[str], env: dict[str, str]) -> tuple[Phase, Phase]:
+    """Train in the background (output in var/log/training.log) while the tests that need no
+    model run."""
     TRAINING_LOG.parent.mkdir(parents=True, exist_ok=True)
     print(f"\n=== training the Rasa model in the background (log: {TRAINING_LOG})", flush=True)
     started = time.monotonic()
@@ -55,11 +58,11 @@ def train_beside(fast: list[str], env: dict[str, str]) -> tuple[Phase, Phase]:
             [str(VENV_BIN / "sinyal"), "train"], cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT
         )
         no_training = {**env, "SINYAL_TEST_NO_TRAINING": "1"}
-        tests = pytest_phase("fast tests", "not slow", fast, no_training)
+        tests = pytest_phase("tests without the model", "not model", extra, no_training)
         if trainer.poll() is None:
-            print("\n=== fast tests done; waiting for training to finish", flush=True)
+            print("\n=== those tests are done; waiting for training to finish", flush=True)
         code = trainer.wait()
-    training = Phase("training (beside the fast tests)", time.monotonic() - started, code)
+    training = Phase("training (beside those tests)", time.monotonic() - started, code)
     lines = TRAINING_LOG.read_text(errors="replace").splitlines()
     print("\n".join(lines[-(40 if code else 1) :]), flush=True)
     return training, tests
@@ -71,8 +74,8 @@ def main(extra: list[str]) -> int:
     phases = [run("lint", ["make", "--no-print-directory", "lint"], env)]
     if phases[0].returncode == 0:
         phases.extend(train_beside(extra, env))
-        if phases[-2].returncode == 0:  # no model, no slow tests: say so rather than train again
-            phases.append(pytest_phase("slow tests", "slow", extra, env))
+        if phases[-2].returncode == 0:  # no model: say so rather than train again
+            phases.append(pytest_phase("tests with the model", "model", extra, env))
     print("\nmake test phases:")
     for phase in phases:
         verdict = "ok" if phase.returncode == 0 else f"FAILED (exit {phase.returncode})"

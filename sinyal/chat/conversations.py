@@ -13,12 +13,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sinyal.events import conversation_event
 from sinyal.store.models import (
     Company,
     Conversation,
     EventType,
     Flow,
-    KpiEvent,
     MessageVariant,
     OutreachMessage,
     Trigger,
@@ -96,17 +96,7 @@ def record_conversation(
     )
     session.add(conversation)
     session.flush()
-    session.add(
-        KpiEvent(
-            type=EventType.CHAT_STARTED.value,
-            actor="bot",
-            conversation_id=conversation.id,
-            outreach_message_id=outreach.id if outreach else None,
-            flow_id=outreach.flow_id if outreach else None,
-            variant_id=outreach.variant_id if outreach else None,
-            trigger_id=outreach.trigger_id if outreach else None,
-        )
-    )
+    session.add(conversation_event(EventType.CHAT_STARTED, conversation, "bot", outreach))
     return conversation
 
 

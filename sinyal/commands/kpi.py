@@ -59,7 +59,7 @@ def report(
 ) -> None:
     """Funnel, conversion, speed-to-lead, win rate, fees, cycle, ROI and targets for a period."""
     from sinyal.chat.tracker import tracker_url
-    from sinyal.kpi.events import KpiFilterError
+    from sinyal.kpi.event_frame import KpiFilterError
     from sinyal.kpi.metrics import Window
     from sinyal.kpi.report import KpiQuery, kpi_report
 

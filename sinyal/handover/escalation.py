@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from sinyal.events import lead_event
 from sinyal.flows.routes import HandoverConfig
 from sinyal.handover.notify import outbox
 from sinyal.handover.routing import choose, facts_for
-from sinyal.leads.lead import lead_event
 from sinyal.settings import Settings
 from sinyal.store import Store
 from sinyal.store.models import Conversation, EventType, Flow, Handover, Lead, LeadStage, utcnow

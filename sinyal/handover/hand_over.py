@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sinyal.events import lead_event
 from sinyal.flows import FlowDefinition, rules_of
 from sinyal.flows.routes import HandoverConfig
 from sinyal.handover.notify import outbox
 from sinyal.handover.routing import choose, facts_for
-from sinyal.leads.lead import LeadDraft, SavedLead, lead_event, save_lead
+from sinyal.leads.lead import LeadDraft, SavedLead, save_lead
 from sinyal.settings import Settings
 from sinyal.store.models import Consultant, EventType, Handover, Lead, LeadStatus, utcnow
 from sinyal.store.ratelimit import claim, count_hit

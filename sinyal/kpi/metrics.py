@@ -1,4 +1,4 @@
-"""The KPI definitions, one function each, over the event frame of ``sinyal.kpi.events``.
+"""The KPI definitions, one function each, over the event frame of ``sinyal.kpi.event_frame``.
 
 A window is [start, end) in UTC. Counting measures count events inside the window; cohort
 measures follow the leads that entered in the window to wherever they got since (a lead

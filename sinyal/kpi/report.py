@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from sinyal.kpi import metrics
 from sinyal.kpi.conversations import conversation_metrics
-from sinyal.kpi.events import load_events
+from sinyal.kpi.event_frame import load_events
 from sinyal.kpi.metrics import ConsultantTarget, FlowCosts, Window
 from sinyal.store.models import Consultant, Flow
 

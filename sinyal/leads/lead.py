@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from scrapers.normalize import normalize_company
 from sinyal.chat.conversations import EntryContext, record_conversation
 from sinyal.contact_details import ContactError, check_email
+from sinyal.events import conversation_event, lead_event
 from sinyal.flows.qualification import ANSWER_FIELDS, QualificationRules
 from sinyal.leads.qualification import Assessment, assess
 from sinyal.store.db import insert_ignoring_conflicts
@@ -27,7 +28,6 @@ from sinyal.store.models import (
     Conversation,
     EventType,
     Flow,
-    KpiEvent,
     Lead,
     LeadStatus,
     MessageVariant,
@@ -225,27 +225,4 @@ def record_decline(session: Session, draft: LeadDraft, reason: str | None) -> No
     conversation = _conversation(session, draft)
     conversation.outcome = "declined"
     conversation.decline_reason = reason[:300] if reason else None
-    session.add(
-        KpiEvent(
-            type=EventType.DECLINED.value,
-            actor="prospect",
-            conversation_id=conversation.id,
-            outreach_message_id=conversation.outreach_message_id,
-        )
-    )
-
-
-def lead_event(kind: EventType, lead: Lead, actor: str = "bot", **payload: Any) -> KpiEvent:
-    """A KPI event about ``lead``, carrying its attribution (ids only, never personal data)."""
-    return KpiEvent(
-        type=kind.value,
-        actor=actor,
-        lead_id=lead.id,
-        conversation_id=lead.conversation_id,
-        consultant_id=lead.consultant_id,
-        flow_id=lead.flow_id,
-        variant_id=lead.variant_id,
-        trigger_id=lead.trigger_id,
-        outreach_message_id=lead.outreach_message_id,
-        payload=payload,
-    )
+    session.add(conversation_event(EventType.DECLINED, conversation, "prospect"))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from sinyal.leads.lead import lead_event
+from sinyal.events import lead_event
 from sinyal.store.models import EventType, Handover, Lead, LeadStage, utcnow
 
 ORDER = [

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sinyal.events import outreach_event
 from sinyal.outreach.contacts import opt_out
 from sinyal.outreach.links import chat_url
-from sinyal.outreach.messages import outreach_event
 from sinyal.outreach.suppression import Reason
 from sinyal.settings import Settings
 from sinyal.store.models import (

@@ -9,7 +9,7 @@ from sinyal.flows import Variant
 from sinyal.flows.templates import render
 from sinyal.outreach.links import tracked_url, unsubscribe_url
 from sinyal.settings import Settings
-from sinyal.store.models import Company, Contact, EventType, KpiEvent, OutreachMessage, Trigger
+from sinyal.store.models import Company, Contact, OutreachMessage, Trigger
 from sinyal.text import one_line
 
 #: A subject is one line (a scraped company name may carry a line break: header injection).
@@ -67,19 +67,4 @@ def render_message(
         body=body,
         link=link,
         unsubscribe_link=unsubscribe,
-    )
-
-
-def outreach_event(
-    kind: EventType, message: OutreachMessage, actor: str, **payload: Any
-) -> KpiEvent:
-    """A KPI event about ``message``, carrying its attribution (ids only)."""
-    return KpiEvent(
-        type=kind.value,
-        actor=actor,
-        flow_id=message.flow_id,
-        variant_id=message.variant_id,
-        trigger_id=message.trigger_id,
-        outreach_message_id=message.id,
-        payload=payload,
     )

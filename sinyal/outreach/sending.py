@@ -30,10 +30,11 @@ from pathlib import Path
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from sinyal.events import outreach_event
 from sinyal.flows import FlowDefinition, Variant
 from sinyal.mail import smtp_session
 from sinyal.outreach.links import new_token, tracked_url
-from sinyal.outreach.messages import RenderedMessage, outreach_event, render_message
+from sinyal.outreach.messages import RenderedMessage, render_message
 from sinyal.outreach.suppression import suppressed_because
 from sinyal.settings import Settings
 from sinyal.store import Store

@@ -20,13 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scrapers.normalize import normalize_company, normalize_location
+from sinyal.events import event
 from sinyal.flows import FlowDefinition, TriggerRule
 from sinyal.store.models import (
     Company,
     EventType,
     Flow,
     JobPosting,
-    KpiEvent,
     Trigger,
     TriggerStatus,
     utcnow,
@@ -176,12 +176,12 @@ def sync(session: Session, flow: FlowDefinition, as_of: date) -> SyncResult:
             session.add(trigger)
             session.flush()
             session.add(
-                KpiEvent(
-                    type=EventType.TRIGGER_CREATED.value,
-                    actor="scraper",
+                event(
+                    EventType.TRIGGER_CREATED,
+                    "scraper",
+                    payload={"score": candidate.score},
                     flow_id=flow_row.id,
                     trigger_id=trigger.id,
-                    payload={"score": candidate.score},
                 )
             )
             result.created += 1

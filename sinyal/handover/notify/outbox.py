@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from sinyal.leads.lead import lead_event
+from sinyal.events import lead_event
 from sinyal.settings import Settings
 from sinyal.store import Store
 from sinyal.store.db import insert_ignoring_conflicts
