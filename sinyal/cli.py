@@ -136,8 +136,7 @@ def web() -> None:
     from sinyal.web.app import create_asgi
 
     settings = stored_run_secrets(settings_or_exit())
-    store = open_store(settings)
-    try:
+    with open_store(settings) as store:
         try:
             app = create_asgi(settings, store)
         except ValueError as exc:  # a missing token or key: `sinyal run` would have made them
@@ -152,8 +151,6 @@ def web() -> None:
             access_log=False,
             log_level="warning",
         )
-    finally:
-        store.close()
 
 
 @db_app.command("upgrade")

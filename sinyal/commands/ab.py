@@ -130,14 +130,12 @@ def report(
     plan = plan_of(flow)
     if mde is not None:
         plan = make_plan(mde, plan.alpha, plan.power, plan.baseline_rate)
-    store = open_store(settings)
-    try:
-        with store.sessions() as session:
-            result = flow_report(session, flow, event, plan)
-    except ReportError as exc:
-        raise fail(str(exc), code=2) from None
-    finally:
-        store.close()
+    with open_store(settings) as store:
+        try:
+            with store.sessions() as session:
+                result = flow_report(session, flow, event, plan)
+        except ReportError as exc:
+            raise fail(str(exc), code=2) from None
     print_analysis(result.analysis, as_json, f"{flow.name}: {result.event} per variant")
     if chart is not None:
         path = write_chart(result.analysis, chart, flow.name, result.event)

@@ -35,12 +35,9 @@ def dispatch(
     settings = settings_or_exit()
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    store = open_store(settings)
-    try:
+    with open_store(settings) as store:
         sync_from_file(settings, store)
         asyncio.run(_dispatch(store, settings, once))
-    finally:
-        store.close()
 
 
 async def _dispatch(store: Store, settings: Settings, once: bool) -> None:
@@ -119,13 +116,10 @@ def sync_from_file(settings: Settings, store: Store) -> dict[str, int]:
 def consultants_sync() -> None:
     """Make the consultants table match consultants.yml (`sinyal run` does this at start)."""
     settings = settings_or_exit()
-    store = open_store(settings)
-    try:
+    with open_store(settings) as store:
         if not settings.consultants_path.exists():
             raise fail(f"{settings.consultants_path}: no such file", code=2)
         counts = sync_from_file(settings, store)
-    finally:
-        store.close()
     console.print(", ".join(f"{n} {what}" for what, n in counts.items()))
 
 
@@ -141,14 +135,14 @@ def leads_status(
     from sinyal.leads.lifecycle import LifecycleError, change_stage
 
     settings = settings_or_exit()
-    store = open_store(settings)
-    try:
-        with store.transaction() as session:
-            change = change_stage(session, lead_id, status, actor=actor, reason=reason, value=value)
-    except LifecycleError as exc:
-        raise fail(str(exc), code=2) from None
-    finally:
-        store.close()
+    with open_store(settings) as store:
+        try:
+            with store.transaction() as session:
+                change = change_stage(
+                    session, lead_id, status, actor=actor, reason=reason, value=value
+                )
+        except LifecycleError as exc:
+            raise fail(str(exc), code=2) from None
     verb = "moved" if change.changed else "already"
     console.print(f"lead #{lead_id} {verb} {change.previous.value} -> {change.stage.value}")
 
@@ -161,23 +155,19 @@ def leads_list(
     from sinyal.leads.lifecycle import open_leads
 
     settings = settings_or_exit()
-    store = open_store(settings)
-    try:
-        with store.transaction() as session:
-            rows = [
-                {
-                    "id": lead.id,
-                    "company": lead.company_name,
-                    "status": lead.status,
-                    "stage": lead.stage,
-                    "score": lead.score,
-                    "consultant_id": lead.consultant_id,
-                    "created_at": lead.created_at.isoformat(),
-                }
-                for lead in open_leads(session)
-            ]
-    finally:
-        store.close()
+    with open_store(settings) as store, store.transaction() as session:
+        rows = [
+            {
+                "id": lead.id,
+                "company": lead.company_name,
+                "status": lead.status,
+                "stage": lead.stage,
+                "score": lead.score,
+                "consultant_id": lead.consultant_id,
+                "created_at": lead.created_at.isoformat(),
+            }
+            for lead in open_leads(session)
+        ]
     if as_json:
         for row in rows:
             print(json.dumps(row))
@@ -204,14 +194,12 @@ def leads_export(
     if fmt != "csv" and fmt != "xlsx":
         raise fail(f"--format: {fmt!r} is not csv or xlsx", code=2)
     settings = settings_or_exit()
-    store = open_store(settings)
-    try:
-        with store.transaction() as session:
-            text = export_leads(session, "csv" if fmt == "csv" else "xlsx", output)
-    except ValueError as exc:
-        raise fail(str(exc), code=2) from None
-    finally:
-        store.close()
+    with open_store(settings) as store:
+        try:
+            with store.transaction() as session:
+                text = export_leads(session, "csv" if fmt == "csv" else "xlsx", output)
+        except ValueError as exc:
+            raise fail(str(exc), code=2) from None
     if text is not None:
         sys.stdout.write(text)
     else:

@@ -75,15 +75,13 @@ def report(
     if output_format is Format.XLSX and output is None:
         raise fail("--format xlsx needs --output FILE.xlsx", code=2)
     settings = settings_or_exit()
-    store = open_store(settings)
-    try:
-        with store.sessions() as session:
-            query = KpiQuery(window, by.value, flow, consultant)
-            result = kpi_report(session, query, tracker_url(settings))
-    except KpiFilterError as exc:
-        raise fail(str(exc), code=2) from None
-    finally:
-        store.close()
+    with open_store(settings) as store:
+        try:
+            with store.sessions() as session:
+                query = KpiQuery(window, by.value, flow, consultant)
+                result = kpi_report(session, query, tracker_url(settings))
+        except KpiFilterError as exc:
+            raise fail(str(exc), code=2) from None
     _print(result, output_format, output)
     if chart is not None:
         from sinyal.kpi.charts import write_charts

@@ -88,14 +88,12 @@ def import_file(
     from sinyal.outreach.contacts import ContactsFileError, import_contacts
 
     settings = settings_or_exit()
-    store = open_store(settings)
-    try:
-        with store.transaction() as session:
-            result = import_contacts(session, file)
-    except ContactsFileError as exc:
-        raise fail(str(exc), code=2) from None
-    finally:
-        store.close()
+    with open_store(settings) as store:
+        try:
+            with store.transaction() as session:
+                result = import_contacts(session, file)
+        except ContactsFileError as exc:
+            raise fail(str(exc), code=2) from None
     for error in result.errors:
         err_console.print(f"[yellow]skipped:[/] {error}", highlight=False, soft_wrap=True)
     console.print(
@@ -115,14 +113,12 @@ def suppress(
     from sinyal.outreach.contacts import opt_out
 
     settings = settings_or_exit()
-    store = open_store(settings)
-    try:
-        with store.transaction() as session:
-            removed = opt_out(session, value, suppression.Reason(reason.value))
-    except ContactError as exc:
-        raise fail(f"{value!r} is not an email address or @domain: {exc}", code=2) from None
-    finally:
-        store.close()
+    with open_store(settings) as store:
+        try:
+            with store.transaction() as session:
+                removed = opt_out(session, value, suppression.Reason(reason.value))
+        except ContactError as exc:
+            raise fail(f"{value!r} is not an email address or @domain: {exc}", code=2) from None
     console.print(f"suppressed ({reason.value}); {removed} stored contact(s) deleted")
 
 
@@ -152,8 +148,7 @@ def run(
             check_reachable(settings, flow)
     except (FlowError, ChatTargetError) as exc:
         raise fail(str(exc), code=2) from None
-    store = open_store(settings)
-    try:
+    with open_store(settings) as store:
         try:
             flow_id, planned = plan_flow(store, flow)
         except NoVariantsError as exc:
@@ -184,8 +179,6 @@ def run(
                 )
             except (OSError, smtplib.SMTPException) as exc:
                 raise fail(f"SMTP server unreachable, the rest stay pending: {exc}") from None
-    finally:
-        store.close()
     console.print(
         f"{result.sent} sent, {result.suppressed} suppressed, {result.failed} failed, "
         f"{result.retrying} to retry"

@@ -15,11 +15,8 @@ def sweep() -> None:
     from sinyal.privacy import sweep as sweep_erasures
 
     settings = settings_or_exit()
-    store = open_store(settings)
-    try:
+    with open_store(settings) as store:
         result = sweep_erasures(settings, store)
-    finally:
-        store.close()
     console.print(
         f"{result.swept} pending request(s) swept, {result.completed} completed, "
         f"{result.tracker_rows} tracker rows deleted"

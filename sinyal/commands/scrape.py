@@ -108,37 +108,36 @@ def run(
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = settings_or_exit()
     flows = selected_flows(settings, flow)
-    store = open_store(settings)
-    try:
-        with Progress(
+    with (
+        open_store(settings) as store,
+        Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             console=err_console,
-        ) as progress:
-            sources = unique_sources(flows)
-            queued = settings.scrape_broker_url is not None
-            task = progress.add_task("queued" if queued else "scraping", total=len(sources))
+        ) as progress,
+    ):
+        sources = unique_sources(flows)
+        queued = settings.scrape_broker_url is not None
+        task = progress.add_task("queued" if queued else "scraping", total=len(sources))
 
-            def done(source: SourceReport) -> None:
-                progress.update(task, advance=1, description=f"scraped {source.key}")
+        def done(source: SourceReport) -> None:
+            progress.update(task, advance=1, description=f"scraped {source.key}")
 
-            def waiting(workers: int) -> None:
-                if not workers:  # say why nothing moves, and what to do about it
-                    progress.update(task, description=NO_WORKER)
+        def waiting(workers: int) -> None:
+            if not workers:  # say why nothing moves, and what to do about it
+                progress.update(task, description=NO_WORKER)
 
-            result = refresh(
-                settings,
-                store,
-                flows,
-                flow_name=flow,
-                sources=sources,
-                on_source_done=done,
-                on_waiting=waiting,
-            )
-    finally:
-        store.close()
+        result = refresh(
+            settings,
+            store,
+            flows,
+            flow_name=flow,
+            sources=sources,
+            on_source_done=done,
+            on_waiting=waiting,
+        )
     report = result.report
     console.print(summary_table(report))
     for line in describe(result):

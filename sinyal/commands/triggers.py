@@ -38,12 +38,8 @@ def list_triggers(
     day = parse_day(as_of)
     settings = settings_or_exit()
     flows = selected_flows(settings, flow)
-    store = open_store(settings)
-    try:
-        with store.transaction() as session:
-            found = [(f.name, c) for f in flows for c in detect(session, f.trigger, day)]
-    finally:
-        store.close()
+    with open_store(settings) as store, store.transaction() as session:
+        found = [(f.name, c) for f in flows for c in detect(session, f.trigger, day)]
     if as_json:
         for flow_name, candidate in found:
             record = {

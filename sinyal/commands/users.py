@@ -33,15 +33,13 @@ def add(
     else:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     settings = settings_or_exit()
-    store = open_store(settings)
-    try:
-        with store.transaction() as session:
-            user = add_user(session, username, password, parse_role(role), consultant)
-            name, chosen = user.username, user.role or "no role"
-    except UserError as exc:
-        raise fail(str(exc), code=2) from None
-    finally:
-        store.close()
+    with open_store(settings) as store:
+        try:
+            with store.transaction() as session:
+                user = add_user(session, username, password, parse_role(role), consultant)
+                name, chosen = user.username, user.role or "no role"
+        except UserError as exc:
+            raise fail(str(exc), code=2) from None
     console.print(f"user {name} added ({chosen})")
 
 
@@ -54,15 +52,13 @@ def set_role(
     from sinyal.web.users import UserError, find_user, parse_role
 
     settings = settings_or_exit()
-    store = open_store(settings)
-    try:
-        with store.transaction() as session:
-            chosen = parse_role(role)
-            find_user(session, username).role = chosen.value if chosen else None
-    except UserError as exc:
-        raise fail(str(exc), code=2) from None
-    finally:
-        store.close()
+    with open_store(settings) as store:
+        try:
+            with store.transaction() as session:
+                chosen = parse_role(role)
+                find_user(session, username).role = chosen.value if chosen else None
+        except UserError as exc:
+            raise fail(str(exc), code=2) from None
     console.print(f"{username}: {role}")
 
 
@@ -72,14 +68,12 @@ def disable(username: str) -> None:
     from sinyal.web.users import UserError, find_user
 
     settings = settings_or_exit()
-    store = open_store(settings)
-    try:
-        with store.transaction() as session:
-            find_user(session, username).active = False
-    except UserError as exc:
-        raise fail(str(exc), code=2) from None
-    finally:
-        store.close()
+    with open_store(settings) as store:
+        try:
+            with store.transaction() as session:
+                find_user(session, username).active = False
+        except UserError as exc:
+            raise fail(str(exc), code=2) from None
     console.print(f"{username} disabled")
 
 
@@ -90,16 +84,12 @@ def list_users() -> None:
     from sinyal.store.models import Consultant, User
 
     settings = settings_or_exit()
-    store = open_store(settings)
-    try:
-        with store.sessions() as session:
-            rows = session.execute(
-                select(User, Consultant.name)
-                .outerjoin(Consultant, Consultant.id == User.consultant_id)
-                .order_by(User.username)
-            ).all()
-    finally:
-        store.close()
+    with open_store(settings) as store, store.sessions() as session:
+        rows = session.execute(
+            select(User, Consultant.name)
+            .outerjoin(Consultant, Consultant.id == User.consultant_id)
+            .order_by(User.username)
+        ).all()
     table = Table(title="users")
     for column in ("user", "role", "consultant", "active", "last login"):
         table.add_column(column)

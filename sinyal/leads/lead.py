@@ -39,7 +39,10 @@ DUPLICATE_FLAG = "possible_duplicate"
 
 
 @dataclass(frozen=True)
-class Contact:
+class ProspectContact:
+    """How to reach the prospect, as they gave it in the chat (not the outreach ``Contact``
+    rows a flow writes to, nor ``sinyal.contact_details``, which checks what people type)."""
+
     name: str | None = None
     email: str | None = None
     phone: str | None = None
@@ -54,7 +57,7 @@ class LeadDraft:
     sender_id: str
     answers: dict[str, Any]
     consent: bool | None = None
-    contact: Contact = field(default_factory=Contact)
+    contact: ProspectContact = field(default_factory=ProspectContact)
     context: EntryContext = field(default_factory=EntryContext)
     language: str = "en"
 
@@ -71,7 +74,7 @@ class LeadDraft:
                 flags = ("freemail",) if check_email(email, "accept").freemail else ()
             except ContactError:
                 email = None  # never store what validation would have refused
-        contact = Contact(
+        contact = ProspectContact(
             name=slots.get("person_name"),
             email=email,
             phone=slots.get("phone"),

@@ -59,6 +59,12 @@ class Store:
 
         return migrate.is_current(self.engine)
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         self.engine.dispose()
 

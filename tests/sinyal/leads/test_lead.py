@@ -7,14 +7,16 @@ from sqlalchemy import select
 from sinyal.chat.conversations import EntryContext
 from sinyal.flows.qualification import QualificationRules
 from sinyal.handover.hand_over import hand_over
-from sinyal.leads.lead import Contact, LeadDraft, record_decline, save_lead
+from sinyal.leads.lead import LeadDraft, ProspectContact, record_decline, save_lead
 from sinyal.settings import Settings
 from sinyal.store import Store
 from sinyal.store.models import Consultant, Conversation, Handover, KpiEvent, Lead, OutreachMessage
 from tests.support.factories import add_outreach
 
 QUALIFYING = {"urgency": "asap", "positions": 3, "decision_maker": True, "fee_model": "success"}
-CONTACT = Contact("Ana Putri", "ana@kopi.example", "+6281234567890", "mornings", ("freemail",))
+CONTACT = ProspectContact(
+    "Ana Putri", "ana@kopi.example", "+6281234567890", "mornings", ("freemail",)
+)
 
 
 def draft(sender: str = "web-1", consent: bool | None = True, **answers: object) -> LeadDraft:
@@ -65,7 +67,7 @@ def test_same_email_and_company_from_another_chat_is_a_linked_duplicate(store: S
     rules = QualificationRules()
     with store.transaction() as s:
         first = save_lead(s, draft("web-1"), rules)
-    other = Contact("Mallory", CONTACT.email, "+6281111111111", None, ())
+    other = ProspectContact("Mallory", CONTACT.email, "+6281111111111", None, ())
     with store.transaction() as s:
         second = save_lead(s, replace(draft("telegram-7"), contact=other), rules)
     assert second.lead_id != first.lead_id and second.created
