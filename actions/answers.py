@@ -3,7 +3,7 @@
 Slots are the copy of record while the chat runs: if the store is down, an action says so,
 sets ``lead_pending`` and the answers stay in the tracker. The save is then finished by the
 next action that reaches the store (``save_pending``), or, if the prospect has left, by the
-pending-lead sweeper in ``sinyal dispatch`` (sinyal/pending_leads.py), which does the same.
+pending-lead sweeper in ``sinyal dispatch`` (sinyal/handover/pending_leads.py), which does the same.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def draft_from(tracker: Tracker) -> LeadDraft:
 
 
 def origin_of_message(tracker: Tracker) -> str | None:
-    """Where the latest message came from, as the gateway keyed it (sinyal/senders.py)."""
+    """Where the latest message came from, as the gateway keyed it (sinyal/chat/senders.py)."""
     metadata = (tracker.latest_message or {}).get("metadata") or {}
     origin = metadata.get("origin") if isinstance(metadata, dict) else None
     return origin if isinstance(origin, str) and ORIGIN.match(origin) else None

@@ -39,7 +39,9 @@ def outreach_event(
 def conversation_event(
     kind: EventType, conversation: Conversation, actor: str, outreach: OutreachMessage | None = None
 ) -> KpiEvent:
-    """An event about a chat, and the outreach message that brought the prospect, if any."""
+    """An event about a chat. Flow, variant and trigger come from ``outreach`` when given (the
+    message that brought the prospect); without it only the message's id is kept, and per-variant
+    counts join through it."""
     return event(
         kind,
         actor,

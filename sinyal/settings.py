@@ -240,7 +240,7 @@ class Settings(BaseSettings):
         default=8443, ge=1, le=65535, description="port the Telegram webhook server listens on"
     )
 
-    # Handover: who gets qualified leads, and how they hear of them (sinyal/notify/).
+    # Handover: who gets qualified leads, and how they hear of them (sinyal/handover/notify/).
     consultants_file: Path = Field(
         default=Path("consultants.yml"), description="the consultants who receive leads"
     )

@@ -45,7 +45,7 @@ def test_make_lint_runs_the_import_contracts() -> None:
 def test_the_code_keeps_its_layers(copy: Path) -> None:
     result = lint_imports(copy)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 kept, 0 broken" in result.stdout or "kept, 0 broken" in result.stdout
+    assert "kept, 0 broken" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -56,6 +56,9 @@ def test_the_code_keeps_its_layers(copy: Path) -> None:
         ("sinyal/chat/gateway.py", "from sinyal.handover import telegram_desk"),  # chat -> later
         ("scrapers/pipeline.py", "from sinyal.signals import triggers"),  # fetching -> signals
         ("sinyal/store/models.py", "from sinyal.leads import lead"),  # kernel -> a stage
+        ("sinyal/web/app.py", "from sinyal.commands import open_store"),  # web -> the CLI
+        ("sinyal/store/db.py", "from sinyal.events import event"),  # store -> events
+        ("sinyal/flows/definition.py", "from scrapers.sources import build_source"),  # heavy
     ],
 )
 def test_a_backward_import_fails_the_lint(copy: Path, module: str, backward_import: str) -> None:

@@ -1,1 +1,1 @@
-""""""
+"""Entry points that run processes: `sinyal run`, its services, Rasa, training, doctor."""

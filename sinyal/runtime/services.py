@@ -149,7 +149,7 @@ def telegram_service(settings: Settings) -> ServiceSpec:
 
 
 def dispatch_service(settings: Settings) -> ServiceSpec:
-    """The notification dispatcher: delivers the outbox to consultants (sinyal/notify/)."""
+    """The notification dispatcher: delivers the outbox to consultants (sinyal/handover/notify/)."""
     return _sinyal_command(settings, "dispatch", DISPATCH_READY_LINE)
 
 

@@ -29,6 +29,12 @@ class TrainingFailed(RuntimeError):
     pass
 
 
+#: What Rasa reads from the data folders (YAML either way, legacy JSON NLU) and our components.
+TRAINED_SUFFIXES = frozenset({".yml", ".yaml", ".json", ".py"})
+#: How we train, part of every fingerprint: a cached model from another recipe is not this one.
+TRAINING_RECIPE = "rasa train --force; TF 1+1 threads, deterministic ops, PYTHONHASHSEED=0"
+
+
 def training_inputs(settings: Settings) -> list[Path]:
     """config.yml, the domain, the NLU/story/rule data, custom components, the Rasa lock."""
     bot = settings.bot_dir
@@ -39,13 +45,13 @@ def training_inputs(settings: Settings) -> list[Path]:
             files.append(path)
         elif path.is_dir():
             files.extend(
-                sorted(p for p in path.rglob("*") if p.suffix in {".yml", ".py"} and p.is_file())
+                sorted(p for p in path.rglob("*") if p.suffix in TRAINED_SUFFIXES and p.is_file())
             )
     return files
 
 
 def fingerprint(paths: Iterable[Path], root: Path) -> str:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(TRAINING_RECIPE.encode())
     for path in paths:
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
@@ -93,7 +99,11 @@ def restore_from_cache(settings: Settings, fingerprint: str) -> Path | None:
     cached = cached_model(settings, fingerprint)
     if cached is None or not cached.is_file():
         return None
-    _copy_atomically(cached, settings.model_path)
+    try:
+        _copy_atomically(cached, settings.model_path)
+        os.utime(cached)  # in use: the last to be pruned
+    except OSError:  # pruned meanwhile by another checkout, or unreadable: train instead
+        return None
     fingerprint_path(settings).write_text(fingerprint + "\n")
     return cached
 
@@ -149,8 +159,8 @@ def training_env(settings: Settings) -> dict[str, str]:
 
 @contextmanager
 def training_lock(settings: Settings, say: Callable[[str], None]) -> Iterator[None]:
-    """One training per checkout at a time: `make test` trains beside the fast tests, and
-    `sinyal run` started meanwhile must wait for that model rather than train a second one."""
+    """One training per checkout at a time: `make test` trains beside the tests that need no
+    model, and a `sinyal run` started meanwhile must wait for that model, not train another."""
     lock = settings.model_path.with_name(".training.lock")
     lock.parent.mkdir(parents=True, exist_ok=True)
     with lock.open("a") as handle:
@@ -193,7 +203,10 @@ def _train(settings: Settings, force: bool, say: Callable[[str], None]) -> bool:
     )
     if result.returncode != 0 or not settings.model_path.exists():
         raise TrainingFailed(f"`rasa train` failed (exit {result.returncode}); see output above")
-    stamp.write_text(expected + "\n")
     say(f"trained {settings.model_path} in {time.monotonic() - started:.0f}s")
+    if current_fingerprint(settings) != expected:  # edited while Rasa read them
+        say("the training inputs changed during training: the next run trains again")
+        return True
+    stamp.write_text(expected + "\n")
     keep_in_cache(settings, expected)
     return True

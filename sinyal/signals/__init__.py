@@ -1,1 +1,1 @@
-""""""
+"""Stage 1, signals: scan the flows' sources and turn long-open postings into triggers."""

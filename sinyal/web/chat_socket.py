@@ -5,11 +5,11 @@ The rasa-webchat widget speaks Rasa's socket.io protocol (``session_request`` â†
 take the session id the browser chooses and needs Rasa reachable from the internet; here the web
 app, the one public process, speaks the protocol itself:
 
-* the session id (the Rasa sender) is issued by this server and signed (sinyal/senders.py); a
+* the session id (the Rasa sender) is issued by this server and signed (sinyal/chat/senders.py); a
   widget presenting an id it was not given starts a fresh conversation;
 * the entry context is re-checked (flow, variant, token, language only; channel ``website``),
-  and ``origin`` (the client address, keyed: sinyal/senders.py) added for abuse limits;
-* text goes through sinyal/chat_gateway.py (commands only from buttons, length cap), at most
+  and ``origin`` (the client address, keyed: sinyal/chat/senders.py) added for abuse limits;
+* text goes through sinyal/chat/gateway.py (commands only from buttons, length cap), at most
   ``MESSAGES_PER_MINUTE`` per session, then to Rasa's token-protected REST channel.
 
 One socket.io connection lives in one web process (sticky sessions when several run behind a

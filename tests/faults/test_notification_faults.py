@@ -5,7 +5,7 @@ stand-in, an SMTP server (aiosmtpd) and a webhook receiver; each test gives its 
 chats and addresses, and scripts the faults of those alone. What each test claims is measured
 on the peers (every attempt is logged there, with when it came) and on the outbox rows.
 
-The delivery policy under test (sinyal/notify/channels.py): a refusal that retrying cannot
+The delivery policy under test (sinyal/handover/notify/channels.py): a refusal that retrying cannot
 help is given up at once with the peer's reason; a transient one is retried with backoff (or
 after Telegram's ``retry_after``) until the attempts run out; an attempt that may have been
 delivered without an answer is retried where a copy carries an idempotency key (email,

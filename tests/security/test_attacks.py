@@ -2,11 +2,12 @@
 then a thousand hostile messages (one running system per database for both).
 
 Each test is one finding of the public-surface review (issue 14), attempted through the real
-processes on loopback. Findings covered below the system level are named in the README
-("Security"): header injection (tests/sinyal/notify/test_dispatcher.py), `${SECRET}` in a flow
-(tests/sinyal/test_flows.py), formulas in exports (tests/sinyal/test_lead_export.py), lead
-takeover (tests/sinyal/test_leads.py), SMTP downgrade (tests/sinyal/test_mail.py), Telegram
-webhook secret (tests/sinyal/test_telegram_bridge.py), the fetcher's limits (tests/scrapers).
+processes on loopback (docs/production.md, "One public entry"). Findings covered below the
+system level: header injection (tests/sinyal/handover/notify/test_dispatcher.py),
+`${SECRET}` in a flow (tests/sinyal/test_flows.py), formulas in exports
+(tests/sinyal/leads/test_export.py), lead takeover (tests/sinyal/leads/test_lead.py), SMTP
+downgrade (tests/sinyal/test_mail.py), Telegram webhook secret
+(tests/sinyal/chat/test_telegram_bridge.py), the fetcher's limits (tests/scrapers).
 """
 
 from __future__ import annotations

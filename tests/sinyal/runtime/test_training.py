@@ -135,3 +135,24 @@ def test_a_second_caller_waits_for_the_running_training_and_takes_its_model(
         training.fingerprint_path(project).write_text(training.current_fingerprint(project))
     waiter.join(10)
     assert outcome == [False] and "up to date" in said[-1]  # no second training (no Rasa here)
+
+
+def test_a_cache_entry_that_cannot_be_copied_means_training_not_a_crash(
+    project: Settings, tmp_path: Path
+) -> None:
+    settings = project.model_copy(update={"model_cache_dir": tmp_path / "cache"})
+    fingerprint = training.current_fingerprint(settings)
+    assert training.restore_from_cache(settings, fingerprint) is None  # no entry at all
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / f"{fingerprint}.tar.gz").write_bytes(b"model")
+    settings.model_path.parent.write_text("not a directory")  # the copy fails with an OSError
+    assert training.restore_from_cache(settings, fingerprint) is None
+    assert not training.fingerprint_path(settings).exists()
+
+
+def test_the_fingerprint_covers_yaml_and_json_data(project: Settings) -> None:
+    before = training.current_fingerprint(project)
+    (project.bot_dir / "data" / "extra.yaml").write_text("version: '3.1'\n")
+    after_yaml = training.current_fingerprint(project)
+    (project.bot_dir / "data" / "legacy.json").write_text("{}")
+    assert len({before, after_yaml, training.current_fingerprint(project)}) == 3

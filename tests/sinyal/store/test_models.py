@@ -135,7 +135,7 @@ def test_same_posting_twice_violates_uniqueness(store: Store) -> None:
 
 
 def test_one_lead_per_conversation(store: Store) -> None:
-    """Same email and company may repeat (another chat's flagged duplicate, sinyal/leads.py);
+    """Same email and company may repeat (another chat's flagged duplicate, sinyal/leads/lead.py);
     one conversation still has one lead."""
     with store.transaction() as s:
         conversation = Conversation(sender_id="web-1", channel="rest")
