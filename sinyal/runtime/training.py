@@ -11,6 +11,7 @@ thread, fixed seeds), so the copy is the model that training would produce.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -101,9 +102,10 @@ def restore_from_cache(settings: Settings, fingerprint: str) -> Path | None:
         return None
     try:
         _copy_atomically(cached, settings.model_path)
-        os.utime(cached)  # in use: the last to be pruned
     except OSError:  # pruned meanwhile by another checkout, or unreadable: train instead
         return None
+    with contextlib.suppress(OSError):  # in use: the last to be pruned (if the cache is ours)
+        os.utime(cached)
     fingerprint_path(settings).write_text(fingerprint + "\n")
     return cached
 
