@@ -96,18 +96,20 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+def upsert(session: Session, model: type[Any]) -> Any:
+    """An INSERT into ``model`` that takes ``on_conflict_do_*`` on this session's backend
+    (PostgreSQL and SQLite spell it alike, but SQLAlchemy keeps one class per dialect)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
+
+
 def insert_ignoring_conflicts(
     session: Session, model: type[Any], rows: list[dict[str, Any]], conflict_columns: list[str]
 ) -> None:
     """INSERT ... ON CONFLICT DO NOTHING, so concurrent writers of the same key both succeed."""
     if not rows:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        statement: Any = postgresql.insert(model).on_conflict_do_nothing(
-            index_elements=conflict_columns
-        )
-    else:
-        statement = sqlite.insert(model).on_conflict_do_nothing(index_elements=conflict_columns)
+    statement = upsert(session, model).on_conflict_do_nothing(index_elements=conflict_columns)
     session.execute(statement, rows)
 
 

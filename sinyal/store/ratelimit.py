@@ -10,18 +10,25 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sinyal.store import Store
+from sinyal.store.db import upsert
 from sinyal.store.models import RateLimitBucket, RateLimitClaim, utcnow
 
 
 def _window(now: datetime, seconds: int) -> datetime:
     epoch = int(now.timestamp())
     return datetime.fromtimestamp(epoch - epoch % seconds, tz=now.tzinfo)
+
+
+def _now_and_then_forget(session: Session, when: Any, now: datetime) -> None:
+    """Housekeeping, not security: about one call in a hundred drops rows a day old."""
+    if random.random() < 0.01:
+        session.execute(delete(when.class_).where(when < now - timedelta(days=1)))
 
 
 def hit(store: Store, key: str, limit: int, seconds: int) -> bool:
@@ -33,9 +40,8 @@ def hit(store: Store, key: str, limit: int, seconds: int) -> bool:
 def count_hit(session: Session, key: str, seconds: int) -> int:
     """Count one hit for ``key`` in the caller's transaction; how many this window has seen."""
     now = utcnow()
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(RateLimitBucket)
+        upsert(session, RateLimitBucket)
         .values(key=key[:200], window_start=_window(now, seconds), count=1)
         .on_conflict_do_update(
             index_elements=["key", "window_start"],
@@ -44,10 +50,7 @@ def count_hit(session: Session, key: str, seconds: int) -> int:
         .returning(RateLimitBucket.count)
     )
     count = int(session.execute(statement).scalar_one())
-    if random.random() < 0.01:  # housekeeping, not security
-        session.execute(
-            delete(RateLimitBucket).where(RateLimitBucket.window_start < now - timedelta(days=1))
-        )
+    _now_and_then_forget(session, RateLimitBucket.window_start, now)
     return count
 
 
@@ -56,9 +59,8 @@ def claim(session: Session, key: str, seconds: int) -> bool:
     caller's transaction. One UPSERT whose update only happens when the last claim is old
     enough: concurrent callers on one key queue on its row and exactly one wins."""
     now = utcnow()
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(RateLimitClaim)
+        upsert(session, RateLimitClaim)
         .values(key=key[:200], claimed_at=now)
         .on_conflict_do_update(
             index_elements=["key"],
@@ -68,8 +70,5 @@ def claim(session: Session, key: str, seconds: int) -> bool:
         .returning(RateLimitClaim.key)
     )
     won = session.execute(statement).first() is not None
-    if random.random() < 0.01:  # housekeeping
-        session.execute(
-            delete(RateLimitClaim).where(RateLimitClaim.claimed_at < now - timedelta(days=1))
-        )
+    _now_and_then_forget(session, RateLimitClaim.claimed_at, now)
     return won

@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import select, update
 
-from sinyal.store import Store
+from sinyal.store import Store, ratelimit
 from sinyal.store.models import RateLimitClaim, utcnow
 from sinyal.store.ratelimit import claim, hit
 
@@ -66,3 +67,15 @@ def test_of_many_processes_claiming_at_once_exactly_one_wins(store: Store) -> No
 
 def test_a_fixed_window_counts_up_to_its_limit(store: Store) -> None:
     assert [hit(store, "login:1.2.3.4", 3, 3600) for _ in range(5)] == [True] * 3 + [False] * 2
+
+
+def test_now_and_then_rows_a_day_old_are_forgotten(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with store.transaction() as s:
+        assert claim(s, "old", 600) and claim(s, "fresh", 600)
+    _age_claim(store, "old", 2 * 86_400)
+    monkeypatch.setattr(ratelimit.random, "random", lambda: 0.0)  # this call does housekeeping
+    with store.transaction() as s:
+        assert claim(s, "another", 600)
+        assert sorted(s.scalars(select(RateLimitClaim.key))) == ["another", "fresh"]
