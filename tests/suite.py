@@ -25,6 +25,10 @@ TRAINING_LOG = PROJECT / "var" / "log" / "training.log"
 LINT, TRAINING = "lint", "training (beside those tests)"
 TESTS_WITHOUT_MODEL, TESTS_WITH_MODEL = "tests without the model", "tests with the model"
 PHASES = (LINT, TRAINING, TESTS_WITHOUT_MODEL, TESTS_WITH_MODEL)
+#: pytest-xdist processes for the tests with the model, each taking whole files (so a module's
+#: running system is started once). Those tests mostly wait on the systems they start, so two
+#: share two cores well; SINYAL_TEST_WORKERS=1 runs them in one process.
+WORKERS = int(os.environ.get("SINYAL_TEST_WORKERS", "2"))
 
 
 @dataclass
@@ -86,7 +90,8 @@ def main(extra: list[str]) -> int:
     if phases[0].returncode == 0:
         phases.extend(train_beside(extra, env))
         if phases[-2].returncode == 0:  # no model: say so rather than train again
-            phases.append(pytest_phase(TESTS_WITH_MODEL, "model", extra, env))
+            in_parallel = ["-n", str(WORKERS), "--dist", "loadfile"] if WORKERS > 1 else []
+            phases.append(pytest_phase(TESTS_WITH_MODEL, "model", [*in_parallel, *extra], env))
     print("\nmake test phases:")
     for phase in phases:
         verdict = "ok" if phase.returncode == 0 else f"FAILED (exit {phase.returncode})"

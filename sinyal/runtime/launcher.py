@@ -169,12 +169,17 @@ def run(
         if settings.demo_site:
             # The shipped demo flow finds the demo site through this variable.
             os.environ["SINYAL_DEMO_SITE_URL"] = settings.demo_site_url
+        # All at once, then wait for each: no service needs another to start (the front doors
+        # answer "try again" until Rasa is up, as they do while it restarts), so start-up takes
+        # as long as the slowest service (Rasa loading its model), not the sum of all.
+        started = []
         for spec in specs:
             console.print(f"[cyan]starting[/] {spec.name}")
-            running = supervisor.start(spec)
-            supervisor.wait_healthy(running, stop)
-            if stop.is_set():
-                return 0
+            started.append(supervisor.start(spec))
+        supervisor.wait_healthy(*started, stop=stop)
+        if stop.is_set():
+            return 0
+        for running in started:
             supervisor.mark_running(running)
         console.print(urls_table(settings))
         sweep_erasures_in_background(settings, console, stop)

@@ -27,6 +27,10 @@ def rasa_executable(settings: Settings) -> Path:
     return rasa_environment(settings.project_dir).venv / "bin" / "rasa"
 
 
+def rasa_python(settings: Settings) -> Path:
+    return rasa_environment(settings.project_dir).python
+
+
 def engine_python(settings: Settings) -> Path:
     return engine_environment(settings.project_dir).python
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sinyal.runtime.rasa import engine_python, rasa_child_env, rasa_executable, write_endpoints
+from sinyal.runtime.rasa import engine_python, rasa_child_env, rasa_python, write_endpoints
 from sinyal.runtime.supervisor import PythonWarningFilter, ServiceSpec
 from sinyal.settings import Settings
 
@@ -69,7 +69,8 @@ def rasa_service(settings: Settings, index: int = 0) -> ServiceSpec:
         raise ValueError("SINYAL_RASA_TOKEN is not set (`sinyal run` generates one)")
     port = settings.rasa_port + index
     argv = [
-        str(rasa_executable(settings)),
+        str(rasa_python(settings)),
+        str(settings.bot_dir / "server.py"),  # `rasa run`, loading the model in seconds
         "run",
         "--model",
         str(settings.model_path),

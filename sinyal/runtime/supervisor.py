@@ -157,31 +157,43 @@ class Supervisor:
                 self.out.write(f"[{spec.name}] {line}")
                 self.out.flush()
 
-    def wait_healthy(self, running: RunningService, stop: threading.Event | None = None) -> None:
-        """Poll the health URL (or watch for the ready line); fail early if the process exits
-        (and return early once ``stop`` is set)."""
-        spec = running.spec
-        deadline = time.monotonic() + spec.start_timeout
-        while time.monotonic() < deadline:
+    def wait_healthy(self, *services: RunningService, stop: threading.Event | None = None) -> None:
+        """Poll every service's health URL (or watch for its ready line) until all answer.
+
+        Polled together, so a service that exits at once is reported without waiting for a
+        slow one (Rasa loading its model); fails when one exits or outlasts its
+        ``start_timeout``, returns early once ``stop`` is set.
+        """
+        started = time.monotonic()
+        pending = list(services)
+        while pending:
             if stop is not None and stop.is_set():
                 return
-            code = running.process.poll()
-            if code is not None:
-                raise ServiceFailed(f"{spec.name} exited with code {code} while starting")
-            if spec.health_url is None:
-                if running.ready.wait(0.5):
-                    return
-                continue
-            try:
-                if requests.get(spec.health_url, timeout=2).ok:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.5)
-        waited_for = spec.health_url or f"the line {spec.ready_line!r}"
-        raise ServiceFailed(
-            f"{spec.name} did not answer {waited_for} within {spec.start_timeout:.0f}s"
-        )
+            pending = [running for running in pending if not self._answers(running)]
+            for running in pending:
+                spec = running.spec
+                if time.monotonic() - started > spec.start_timeout:
+                    waited_for = spec.health_url or f"the line {spec.ready_line!r}"
+                    raise ServiceFailed(
+                        f"{spec.name} did not answer {waited_for} within {spec.start_timeout:.0f}s"
+                    )
+            if pending:
+                time.sleep(0.5)
+
+    @staticmethod
+    def _answers(running: RunningService) -> bool:
+        spec = running.spec
+        if spec.health_url is None and running.ready.is_set():
+            return True  # it said so; exiting afterwards is the restart policy's business
+        code = running.process.poll()
+        if code is not None:
+            raise ServiceFailed(f"{spec.name} exited with code {code} while starting")
+        if spec.health_url is None:
+            return False
+        try:
+            return requests.get(spec.health_url, timeout=2).ok
+        except requests.RequestException:
+            return False
 
     def first_exited(self) -> RunningService | None:
         return next((s for s in self.services if s.process.poll() is not None), None)
@@ -229,7 +241,7 @@ class Supervisor:
             self._say(str(exc))
             return self.restart(exited, stop)
         try:
-            self.wait_healthy(running, stop)
+            self.wait_healthy(running, stop=stop)
         except ServiceFailed as exc:
             self._say(str(exc))
             _signal_group(running.process, signal.SIGKILL)  # hung while starting: make it an exit

@@ -98,7 +98,9 @@ def tracker(system: RunningSystem, sender: str) -> dict[str, Any]:
     return dict(response.json())
 
 
-def start_system(tmp: Path, extra_env: dict[str, str]) -> RunningSystem:
+def start_system(
+    tmp: Path, extra_env: dict[str, str], extra_args: tuple[str, ...] = ()
+) -> RunningSystem:
     web_port = free_port()
     env = isolated_env(
         SINYAL_DATA_DIR=str(tmp / "var"),
@@ -129,7 +131,7 @@ def start_system(tmp: Path, extra_env: dict[str, str]) -> RunningSystem:
         secret_key=env["SINYAL_SECRET_KEY"],
     )
     process = subprocess.Popen(
-        [str(SINYAL), "run", "--no-train"],
+        [str(SINYAL), "run", "--no-train", *extra_args],
         env=env,
         cwd=tmp,
         stdout=subprocess.PIPE,

@@ -83,6 +83,48 @@ def test_a_service_that_dies_while_starting_is_reported() -> None:
     supervisor.stop_all()
 
 
+def test_services_start_together_and_one_dying_is_reported_before_a_slow_one_is_up() -> None:
+    """`sinyal run` starts every service at once; a broken one must not wait for Rasa's model."""
+    supervisor = Supervisor(out=io.StringIO())
+    slow = ServiceSpec(
+        name="slow",  # never answers within the test: it stands for Rasa loading its model
+        argv=[sys.executable, "-c", "import time; time.sleep(60)"],
+        health_url=f"http://127.0.0.1:{free_port()}/",
+        start_timeout=45,
+    )
+    broken = ServiceSpec(
+        name="broken",
+        argv=[sys.executable, "-c", "import time, sys; time.sleep(0.5); sys.exit(3)"],
+        health_url=f"http://127.0.0.1:{free_port()}/",
+        start_timeout=45,
+    )
+    started = time.monotonic()
+    with pytest.raises(ServiceFailed, match="broken exited with code 3"):
+        supervisor.wait_healthy(supervisor.start(slow), supervisor.start(broken))
+    assert time.monotonic() - started < 10
+    supervisor.stop_all()
+
+
+def test_waiting_for_several_services_ends_when_the_last_answers(tmp_path: Path) -> None:
+    supervisor = Supervisor(out=io.StringIO())
+    ports = [free_port(), free_port()]
+    specs = [
+        ServiceSpec(
+            name=f"web-{i}",
+            argv=[sys.executable, "-c", SERVER, str(port), str(tmp_path / f"{i}.pid")],
+            health_url=f"http://127.0.0.1:{port}/",
+            cwd=tmp_path,
+            start_timeout=30,
+        )
+        for i, port in enumerate(ports)
+    ]
+    supervisor.wait_healthy(*(supervisor.start(spec) for spec in specs))
+    for port in ports:
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass
+    supervisor.stop_all(timeout=10)
+
+
 #: Appends its start time to a file; exits with code 3 on the first N starts, then stays up.
 FLAKY = textwrap.dedent(
     """
