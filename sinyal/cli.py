@@ -19,6 +19,7 @@ from sinyal.commands import kpi as kpi_commands
 from sinyal.commands import outreach as outreach_commands
 from sinyal.commands import privacy as privacy_commands
 from sinyal.commands import scrape as scrape_commands
+from sinyal.commands import signals as signal_commands
 from sinyal.commands import triggers as trigger_commands
 from sinyal.commands import users as user_commands
 
@@ -26,6 +27,7 @@ app = typer.Typer(help="Sinyal: buying signals to qualified leads.", no_args_is_
 db_app = typer.Typer(help="The lead store's schema (Alembic migrations).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(scrape_commands.app, name="scrape")
+app.add_typer(signal_commands.app, name="signals")
 app.add_typer(trigger_commands.app, name="triggers")
 app.add_typer(privacy_commands.app, name="privacy")
 app.add_typer(handover_commands.leads_app, name="leads")

@@ -1,0 +1,85 @@
+"""Pages and feeds to articles: the main text without the page's furniture, dates, entries."""
+
+from datetime import date
+
+import pytest
+
+from sinyal.signals.news.articles import (
+    UnreadableNews,
+    article_from_html,
+    articles_from_feed,
+    looks_like_feed,
+)
+
+PRESS_PAGE = """<!doctype html><html lang="de"><head>
+<title>Pressemitteilung | Feldmann Kältetechnik</title>
+<link rel="canonical" href="https://www.feldmann-kaelte.de/presse/2026/halle-3">
+<meta property="article:published_time" content="2026-02-03T09:30:00+01:00">
+</head><body>
+<nav><a href="/">Start</a> <a href="/karriere">Karriere</a> <a href="/presse">Presse</a></nav>
+<div class="cookie">Wir verwenden Cookies. Alle akzeptieren</div>
+<article><h1>Feldmann Kältetechnik GmbH eröffnet dritte Fertigungshalle</h1>
+<p>Die Feldmann Kältetechnik GmbH hat in Lingen eine dritte Fertigungshalle in Betrieb
+genommen. Auf 6.000 Quadratmetern fertigt das Unternehmen dort künftig Kühlaggregate für
+Supermärkte.</p>
+<p>Geschäftsführerin Ilse Feldmann sprach von einem wichtigen Schritt.</p></article>
+<footer>Impressum · Datenschutz</footer></body></html>"""
+
+RSS = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Wirtschaft regional</title>
+<item><title>Brauerei Hollweg stellt Bio-Radler vor</title>
+<link>https://zeitung.example/hollweg-radler</link>
+<pubDate>Thu, 12 Nov 2026 06:15:00 +0100</pubDate>
+<description>&lt;p&gt;Die &lt;b&gt;Brauerei Hollweg KG&lt;/b&gt; bringt ein alkoholfreies
+Bio-Radler auf den Markt.&lt;/p&gt;</description></item>
+<item><title></title><description></description></item>
+</channel></rss>"""
+
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Newsroom</title>
+<entry><title>Harrowgate Foods Ltd to shut Leeds bakery</title>
+<link href="https://harrowgate.example/news/leeds"/><updated>2026-10-30T12:00:00Z</updated>
+<summary>Harrowgate Foods Ltd will close its Leeds bakery in January,
+with 85 roles at risk.</summary>
+</entry></feed>"""
+
+
+def test_a_press_page_gives_its_title_first_paragraph_date_and_canonical_url() -> None:
+    article = article_from_html(PRESS_PAGE, "file:///tmp/saved.html")
+    assert article.title == "Feldmann Kältetechnik GmbH eröffnet dritte Fertigungshalle"
+    assert article.lead.startswith("Die Feldmann Kältetechnik GmbH hat in Lingen")
+    assert "Cookies" not in article.lead and "Impressum" not in article.lead
+    assert article.published == date(2026, 2, 3)
+    assert article.url == "https://www.feldmann-kaelte.de/presse/2026/halle-3"
+    assert article.host == "feldmann-kaelte.de"
+
+
+def test_rss_entries_become_articles_and_empty_entries_are_skipped() -> None:
+    assert looks_like_feed(RSS)
+    [article] = articles_from_feed(RSS, "https://zeitung.example/rss")
+    assert article.title == "Brauerei Hollweg stellt Bio-Radler vor"
+    assert article.lead.startswith("Die Brauerei Hollweg KG bringt")
+    assert "<b>" not in article.lead
+    assert article.published == date(2026, 11, 12)
+    assert article.url == "https://zeitung.example/hollweg-radler"
+
+
+def test_atom_entries_are_read_too() -> None:
+    [article] = articles_from_feed(ATOM, "https://harrowgate.example/atom")
+    assert article.published == date(2026, 10, 30)
+    assert "85 roles at risk" in article.lead
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b'<?xml version="1.0"?><rss><channel><item><title>cut off', b"<?xml version='1.0'?><rss"],
+)
+def test_a_broken_feed_is_unreadable(content: bytes) -> None:
+    with pytest.raises(UnreadableNews, match="not a readable RSS/Atom feed"):
+        articles_from_feed(content, "https://x.example/feed")
+
+
+@pytest.mark.parametrize("content", ["", "<html><body></body></html>", "\x00\x01\x02"])
+def test_a_page_without_text_is_unreadable(content: str) -> None:
+    with pytest.raises(UnreadableNews):
+        article_from_html(content, "file:///tmp/empty.html")
