@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -24,6 +24,17 @@ def parse_day(value: str | None) -> date:
         raise fail(f"--as-of: {value!r} is not a date like 2026-11-23") from None
 
 
+def _news_cell(signals: list[dict[str, Any]], suppressed_by: dict[str, Any] | None) -> str:
+    """The strongest recent signal, or the bad news that holds outreach back."""
+    if suppressed_by:
+        return f"SUPPRESSED: {suppressed_by['type']} {suppressed_by['published_at']}"
+    if not signals:
+        return ""
+    top = signals[0]
+    more = f" (+{len(signals) - 1})" if len(signals) > 1 else ""
+    return f"{top['type']} {top['published_at']}: {top['evidence'] or top['title']}{more}"
+
+
 @app.command("list")
 def list_triggers(
     flow: Annotated[str | None, typer.Option(help="Only this flow (default: all).")] = None,
@@ -39,7 +50,7 @@ def list_triggers(
     settings = settings_or_exit()
     flows = selected_flows(settings, flow)
     with open_store(settings) as store, store.transaction() as session:
-        found = [(f.name, c) for f in flows for c in detect(session, f.trigger, day)]
+        found = [(f.name, c) for f in flows for c in detect(session, f.trigger, day, f.news)]
     if as_json:
         for flow_name, candidate in found:
             record = {
@@ -57,6 +68,7 @@ def list_triggers(
         "score",
         "long-open roles",
         "max days open",
+        "news",
         title=f"triggers as of {day}",
     )
     for flow_name, c in found:
@@ -67,5 +79,6 @@ def list_triggers(
             f"{c.score:.2f}",
             str(evidence["long_open_postings"]),
             str(evidence["max_days_open"]),
+            _news_cell(c.signals, c.suppressed_by),
         )
     console.print(table)

@@ -25,6 +25,7 @@ from sinyal.flows.loading import (
     load_flows,
     rules_of,
 )
+from sinyal.flows.news import NewsConfig, NewsSource
 
 __all__ = [
     "ENV_ALLOWED",
@@ -34,6 +35,8 @@ __all__ = [
     "Experiment",
     "FlowDefinition",
     "FlowError",
+    "NewsConfig",
+    "NewsSource",
     "Persona",
     "TriggerRule",
     "Variant",

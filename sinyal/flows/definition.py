@@ -1,7 +1,7 @@
 """A flow: one outreach campaign's configuration, as typed models (``flows/*.yml``).
 
-Each stage reads its own section: signals the ``sources`` and ``trigger``, outreach the
-``persona``, ``variants`` and ``experiment``, the chat and leads the ``qualification``, the
+Each stage reads its own section: signals the ``sources``, ``news`` and ``trigger``, outreach
+the ``persona``, ``variants`` and ``experiment``, the chat and leads the ``qualification``, the
 handover its ``handover`` routes. Loading and validating the YAML is sinyal.flows.loading.
 """
 
@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from scrapers.source_configs import SourceConfigError, check_source_config
+from sinyal.flows.news import NewsConfig
 from sinyal.flows.qualification import QualificationRules
 from sinyal.flows.routes import HandoverConfig
 from sinyal.flows.templates import check_template
@@ -116,6 +117,7 @@ class FlowDefinition(BaseModel):
         default_factory=list
     )
     trigger: TriggerRule = Field(default_factory=TriggerRule)
+    news: NewsConfig = Field(default_factory=NewsConfig)
     qualification: QualificationRules = Field(default_factory=QualificationRules)
     handover: HandoverConfig = Field(default_factory=HandoverConfig)
     persona: Persona = Field(default_factory=Persona)

@@ -24,6 +24,14 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "country": "DE",
     "first_name": "Anna",
     "recipient_name": "Anna Schmidt",
+    # The company's strongest recent news signal (empty strings when it has none), so the first
+    # message can say why now: "{% if signal.summary %}We read that {{ signal.summary }}{% endif %}"
+    "signal": {
+        "type": "expansion",
+        "summary": "Muster Logistik GmbH eröffnet ein neues Lager in Hamburg.",
+        "date": "2026-11-10",
+        "url": "https://news.example/muster-lager",
+    },
     "link": "https://sinyal.example/c/TOKEN",
     "unsubscribe_link": "https://sinyal.example/u/TOKEN",
 }

@@ -28,10 +28,9 @@ def template_context(
     company: Company | None, trigger: Trigger | None, contact: Contact | None
 ) -> dict[str, Any]:
     """What templates may say about this recipient (the names in ``SAMPLE_CONTEXT``)."""
-    postings = sorted(
-        ((trigger.evidence if trigger else None) or {}).get("postings") or [],
-        key=lambda p: -int(p.get("days_open") or 0),
-    )
+    evidence = (trigger.evidence if trigger else None) or {}
+    postings = sorted(evidence.get("postings") or [], key=lambda p: -int(p.get("days_open") or 0))
+    news = (evidence.get("signals") or [{}])[0]  # the strongest recent one
     name = (contact.name if contact else None) or ""
     return {
         "company": company.name if company else "",
@@ -43,6 +42,12 @@ def template_context(
         "country": (company.country if company else None) or "",
         "first_name": name.split()[0] if name.split() else "",
         "recipient_name": name,
+        "signal": {
+            "type": news.get("type") or "",
+            "summary": news.get("evidence") or news.get("title") or "",
+            "date": news.get("published_at") or "",
+            "url": news.get("url") or "",
+        },
     }
 
 

@@ -70,24 +70,24 @@ def services(settings: Settings, only: frozenset[str] | None = None) -> list[Ser
 
 
 def scrape_in_background(settings: Settings, console: Console) -> threading.Thread:
-    """Scrape every flow once so a first run already shows triggers; the chat is up meanwhile."""
+    """Scrape every flow once, then read its news, so a first run already shows triggers and
+    signals; the chat is up meanwhile."""
 
     def work() -> None:
         from sinyal.flows import FlowError, load_flows
-        from sinyal.signals.refresh import describe, refresh
+        from sinyal.signals.refresh import describe, refresh, refresh_news
 
         try:
             flows = load_flows(settings.flows_path)
-            store = Store.from_settings(settings)
-            try:
+            with Store.from_settings(settings) as store:
                 result = refresh(settings, store, flows)
-            finally:
-                store.close()
+                for line in describe(result):
+                    console.print(f"[cyan]scrape[/] {line}")
+                for news in refresh_news(settings, store, flows):
+                    for line in news.lines():
+                        console.print(f"[cyan]news[/] {line}")
         except (FlowError, OSError, SQLAlchemyError) as exc:
             console.print(f"[red]scrape[/] failed: {exc}")
-            return
-        for line in describe(result):
-            console.print(f"[cyan]scrape[/] {line}")
 
     console.print(
         f"[cyan]scrape[/] scraping the sources of {settings.flows_path} in the background"

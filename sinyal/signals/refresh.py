@@ -1,6 +1,8 @@
-"""Refreshing buying signals: scrape the flows' sources, then bring their triggers up to date.
+"""Refreshing buying signals: scrape the flows' sources (postings) and read their news, then
+bring their triggers up to date.
 
-Shared by ``sinyal scrape run`` and by ``sinyal run``'s first scrape of the demo job site.
+Shared by ``sinyal scrape run``, ``sinyal signals run`` and by ``sinyal run``'s first scrape of
+the demo job site.
 With ``scrape_broker_url`` set, the scraping is done by ``sinyal scrape worker`` processes
 through the task queue (``scrapers.queue``); without it, in this process, one source after the
 other, with no broker needed.
@@ -19,6 +21,7 @@ from scrapers.runner import RunReport, SourceReport, run_sources
 from scrapers.sources import Source, build_source
 from sinyal.flows import FlowDefinition
 from sinyal.settings import Settings
+from sinyal.signals.news.collect import NewsRunReport, collect
 from sinyal.signals.triggers import SyncResult, sync
 from sinyal.store import Store
 
@@ -133,6 +136,42 @@ def scrape(
         repost_window_days=settings.repost_window_days,
         on_source_done=on_source_done,
     )
+
+
+@dataclass
+class NewsRefresh:
+    flow: str
+    report: NewsRunReport
+    triggers: SyncResult
+
+    def lines(self) -> list[str]:
+        synced = self.triggers
+        return [
+            f"flow {self.flow}: news {self.report.summary()}",
+            f"flow {self.flow}: triggers {synced.created} new, {synced.updated} updated, "
+            f"{synced.stale} stale",
+        ]
+
+
+def refresh_news(
+    settings: Settings,
+    store: Store,
+    flows: list[FlowDefinition],
+    *,
+    on_document: Callable[[str, str], None] | None = None,
+) -> list[NewsRefresh]:
+    """Read each flow's ``news:`` sources into signals, then update its triggers with them.
+    ``on_document(flow, url)`` is called for every document read (progress)."""
+    fetcher = Fetcher(fetch_policy(settings), cache=StoreValidatorCache(store))
+    results = []
+    for flow in flows:
+        if not flow.news.sources:
+            continue
+        seen = (lambda url, name=flow.name: on_document(name, url)) if on_document else None
+        report = collect(store, flow, fetcher, on_document=seen)
+        with store.transaction() as session:
+            results.append(NewsRefresh(flow.name, report, sync(session, flow, date.today())))
+    return results
 
 
 def describe(result: Refresh) -> list[str]:

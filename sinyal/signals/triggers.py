@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from scrapers.normalize import normalize_company, normalize_location
 from sinyal.events import event
-from sinyal.flows import FlowDefinition, TriggerRule
+from sinyal.flows import FlowDefinition, NewsConfig, TriggerRule
+from sinyal.signals.news.weighing import join_signals
 from sinyal.store.models import (
     Company,
     EventType,
@@ -66,18 +67,26 @@ class Candidate:
     company_id: int
     company: str
     postings: list[dict[str, Any]] = field(default_factory=list)
+    #: Recent news signals about the company, each with its weight in the score (``news.py``).
+    signals: list[dict[str, Any]] = field(default_factory=list)
+    #: The negative signal (layoffs, insolvency) that forbids outreach for now, if any.
+    suppressed_by: dict[str, Any] | None = None
+
+    @property
+    def posting_score(self) -> float:
+        return sum(min(p["days_open"] / p["threshold_days"], MAX_AGE_FACTOR) for p in self.postings)
 
     @property
     def score(self) -> float:
-        return round(
-            sum(min(p["days_open"] / p["threshold_days"], MAX_AGE_FACTOR) for p in self.postings), 2
-        )
+        return round(self.posting_score + sum(s["weight"] for s in self.signals), 2)
 
     def evidence(self) -> dict[str, Any]:
         return {
             "postings": self.postings,
             "long_open_postings": len(self.postings),
             "max_days_open": max(p["days_open"] for p in self.postings),
+            "signals": self.signals,
+            "suppressed_by": self.suppressed_by,
         }
 
 
@@ -94,8 +103,11 @@ def _matches(posting: JobPosting, rule: TriggerRule) -> bool:
     return not (rule.marker_required and not posting.gender_marker)
 
 
-def detect(session: Session, rule: TriggerRule, as_of: date) -> list[Candidate]:
-    """Companies that qualify under ``rule`` on ``as_of``, most convincing first."""
+def detect(
+    session: Session, rule: TriggerRule, as_of: date, news: NewsConfig | None = None
+) -> list[Candidate]:
+    """Companies that qualify under ``rule`` on ``as_of``, most convincing first; with ``news``
+    (the flow's section) their recent news signals count too (``join_signals``)."""
     lowest = min([rule.min_open_days, *(o.min_open_days for o in load_occupations())])
     cutoff = as_of - timedelta(
         days=lowest if rule.use_occupation_thresholds else rule.min_open_days
@@ -135,6 +147,8 @@ def detect(session: Session, rule: TriggerRule, as_of: date) -> list[Candidate]:
             }
         )
     qualifying = [c for c in candidates.values() if len(c.postings) >= rule.min_postings]
+    if news is not None:
+        join_signals(session, qualifying, news, as_of)
     return sorted(qualifying, key=lambda c: (-c.score, c.company))
 
 
@@ -168,7 +182,7 @@ def sync(session: Session, flow: FlowDefinition, as_of: date) -> SyncResult:
     }
     result = SyncResult()
     now = utcnow()
-    current = detect(session, flow.trigger, as_of)
+    current = detect(session, flow.trigger, as_of, flow.news)
     for candidate in current:
         trigger = existing.get(candidate.company_id)
         if trigger is None:
@@ -187,7 +201,8 @@ def sync(session: Session, flow: FlowDefinition, as_of: date) -> SyncResult:
             result.created += 1
         else:
             result.updated += 1
-        trigger.status, trigger.score = TriggerStatus.OPEN.value, candidate.score
+        status = TriggerStatus.SUPPRESSED if candidate.suppressed_by else TriggerStatus.OPEN
+        trigger.status, trigger.score = status.value, candidate.score
         trigger.evidence, trigger.evaluated_at = candidate.evidence(), now
     qualifying = {c.company_id for c in current}
     for company_id, trigger in existing.items():

@@ -118,6 +118,8 @@ class LeadStage(enum.StrEnum):
 class TriggerStatus(enum.StrEnum):
     OPEN = "open"
     STALE = "stale"
+    #: Still qualifying, but a recent negative signal (layoffs, insolvency) forbids outreach.
+    SUPPRESSED = "suppressed"
 
 
 class EventType(enum.StrEnum):
@@ -284,6 +286,39 @@ class Trigger(Base):
     @validates("status")
     def _valid_status(self, _key: str, value: str) -> str | None:
         return _check_enum(TriggerStatus, "trigger.status", value)
+
+
+class CompanySignal(Base):
+    """One news item classified as a sales signal (expansion, funding, ... insolvency).
+
+    ``company_id`` is set when the item was attributed to a known company; otherwise
+    ``company_name`` holds the name the item gave. The same story on several sites is one
+    story: every URL is a row (``story_key``, so a second run skips what it has seen), and the
+    later sites' rows point at the first (``duplicate_of``).
+    """
+
+    __tablename__ = "company_signals"
+    __table_args__ = (Index("ix_company_signals_company_type", "company_id", "type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    company_name: Mapped[str | None] = mapped_column(String(300))
+    type: Mapped[str] = mapped_column(String(30), index=True)
+    polarity: Mapped[str] = mapped_column(String(10))
+    confidence: Mapped[float] = mapped_column(Float)
+    published_at: Mapped[date | None] = mapped_column(Date, index=True)
+    language: Mapped[str] = mapped_column(String(5))
+    url: Mapped[str] = mapped_column(String(2000))
+    title: Mapped[str] = mapped_column(String(1000))
+    evidence: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(300))
+    story_key: Mapped[str] = mapped_column(String(64), unique=True)
+    duplicate_of: Mapped[int | None] = mapped_column(
+        ForeignKey("company_signals.id", ondelete="CASCADE")
+    )
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Contact(Base):

@@ -48,7 +48,7 @@ def triggers(
             select(Trigger, Company.name, Flow.name)
             .join(Company, Company.id == Trigger.company_id)
             .join(Flow, Flow.id == Trigger.flow_id)
-            .where(Trigger.status == TriggerStatus.OPEN.value)
+            .where(Trigger.status.in_([TriggerStatus.OPEN.value, TriggerStatus.SUPPRESSED.value]))
             .order_by(Trigger.score.desc())
             .limit(500)
         ).all()
@@ -62,6 +62,11 @@ def triggers(
                 {**p, "url": safe_link(p.get("url"))}
                 for p in (trigger.evidence or {}).get("postings", [])
             ],
+            "signals": [
+                {**s, "url": safe_link(s.get("url"))}
+                for s in (trigger.evidence or {}).get("signals") or []
+            ],
+            "suppressed_by": (trigger.evidence or {}).get("suppressed_by"),
         }
         for trigger, company, flow in rows
     ]

@@ -4,6 +4,9 @@ JSON on stdout, one line per unreadable file on stderr."""
 import json
 from pathlib import Path
 
+import pytest
+
+from scrapers.demo_site.server import DemoSiteServer
 from tests.support.sinyal_command import isolated_env, run_sinyal
 
 FIELDS = {
@@ -85,3 +88,44 @@ def test_a_companies_file_without_its_columns_is_refused(clean_env: Path) -> Non
     assert done.returncode == 1
     assert "companies.csv" in done.stderr and "domain, name" in done.stderr
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_signals_run_reads_the_demo_news_into_signals_and_triggers(
+    env: dict[str, str], demo_site: DemoSiteServer, request: pytest.FixtureRequest, backend: str
+) -> None:
+    """The demo flow's feed and press page, after its postings: typed signals in the store, the
+    same Nordwind story from the feed and the press page as one, the unknown company kept by
+    name, the known ones joined to their triggers; a second run reads nothing new."""
+    if backend == "postgresql":
+        database = request.getfixturevalue("postgres_database")
+        env["DATABASE_URL"] = database.render_as_string(hide_password=False)
+    env["SINYAL_DEMO_SITE_URL"] = demo_site.url
+    scraped = run_sinyal("scrape", "run", "--flow", "long-open-demo", env=env, timeout=300)
+    assert scraped.returncode == 0, scraped.stderr
+    done = run_sinyal("signals", "run", env=env, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 told again elsewhere" in done.stdout and "0 read before" in done.stdout
+    listed = json.loads(run_sinyal("signals", "list", "--json", env=env).stdout)
+    found = {(s["company"], s["type"]): s for s in listed}
+    assert set(found) == {
+        ("Nordwind Logistik GmbH", "expansion"),
+        ("Brightwave Analytics Ltd", "funding"),
+        ("PT Maju Jaya Digital", "growth_hiring"),
+        ("Klinikum Lindenhof gGmbH", "management_change"),
+        ("Kranbau Ost GmbH", "insolvency"),
+    }  # the football sponsorship is no signal
+    assert found[("Nordwind Logistik GmbH", "expansion")]["sites"] == 2
+    assert not found[("Kranbau Ost GmbH", "insolvency")]["known_company"]
+    assert found[("Klinikum Lindenhof gGmbH", "management_change")]["published_at"] == "2026-11-16"
+    only = run_sinyal("signals", "list", "--type", "funding", "--json", env=env)
+    assert [s["company"] for s in json.loads(only.stdout)] == ["Brightwave Analytics Ltd"]
+    triggers = run_sinyal("triggers", "list", "--as-of", "2026-11-25", "--json", env=env)
+    nordwind = next(
+        json.loads(line)
+        for line in triggers.stdout.splitlines()
+        if json.loads(line)["company"] == "Nordwind Logistik GmbH"
+    )
+    assert nordwind["signals"][0]["type"] == "expansion" and nordwind["suppressed_by"] is None
+    again = run_sinyal("signals", "run", env=env, timeout=300)
+    assert "0 new, 0 told again elsewhere, 6 read before" in again.stdout, again.stdout

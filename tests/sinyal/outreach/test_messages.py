@@ -5,7 +5,7 @@ from __future__ import annotations
 from sinyal.flows import Variant
 from sinyal.outreach.messages import SUBJECT_LIMIT, render_message
 from sinyal.settings import Settings
-from sinyal.store.models import Company, OutreachMessage
+from sinyal.store.models import Company, OutreachMessage, Trigger
 
 
 def test_a_line_break_in_a_company_name_cannot_start_a_header() -> None:
@@ -25,3 +25,28 @@ def test_a_line_break_in_a_company_name_cannot_start_a_header() -> None:
         )
         == SUBJECT_LIMIT
     )
+
+
+def test_the_first_message_can_say_why_now_from_the_strongest_news_signal() -> None:
+    variant = Variant(
+        key="A",
+        subject="{{ company }}",
+        body="{% if signal.summary %}We read: {{ signal.summary }} ({{ signal.date }}). "
+        "{% endif %}{{ role }} is open for {{ days_open }} days.",
+    )
+    company = Company(name="Nordwind Logistik GmbH", normalized_name="nordwind logistik")
+    posting = {"title": "Disponent (m/w/d)", "days_open": 140}
+    news = [
+        {"type": "expansion", "evidence": "Nordwind baut ein Lager in Bremen.", "weight": 1.6,
+         "published_at": "2026-11-10", "url": "https://news.example/n"},
+        {"type": "funding", "evidence": "Older news.", "weight": 0.2,
+         "published_at": "2026-03-01", "url": "https://news.example/m"},
+    ]  # fmt: skip
+    with_news = Trigger(evidence={"postings": [posting], "signals": news})
+    without = Trigger(evidence={"postings": [posting], "signals": []})
+    said = render_message(
+        Settings(), variant, OutreachMessage(token="t3"), company, with_news, None
+    )
+    assert said.body.startswith("We read: Nordwind baut ein Lager in Bremen. (2026-11-10). ")
+    plain = render_message(Settings(), variant, OutreachMessage(token="t4"), company, without, None)
+    assert plain.body.startswith("Disponent (m/w/d) is open for 140 days.")

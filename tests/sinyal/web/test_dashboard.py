@@ -189,3 +189,34 @@ def test_triggers_show_evidence_links_but_never_script_urls(
     page = login(web, "mia").get(f"{web.url}/triggers", timeout=10).text
     assert 'href="https://jobs.example/1"' in page and "javascript:" not in page
     assert "Nordwind &lt;b&gt;Logistik&lt;/b&gt;" in page and "140 days open" in page
+
+
+def test_triggers_show_their_news_and_why_one_is_held_back(
+    web: Web, store: Store, people: dict[str, int]
+) -> None:
+    with store.transaction() as s:
+        flow = Flow(name="g", definition={}, definition_hash="h2")
+        good, bad = (
+            Company(name="Brightwave Analytics Ltd", normalized_name="brightwave analytics"),
+            Company(name="Kranbau Ost GmbH", normalized_name="kranbau ost"),
+        )
+        s.add_all([flow, good, bad])
+        s.flush()
+        posting = {"title": "Data Engineer", "days_open": 130, "url": "https://jobs.example/2"}
+        funding = {"type": "funding", "published_at": "2026-11-12", "weight": 0.9, "title": "t",
+                   "evidence": "Brightwave raised £12m.", "url": "javascript:alert(2)"}  # fmt: skip
+        insolvency = {"type": "insolvency", "published_at": "2026-10-30", "title": "t",
+                      "evidence": "Kranbau Ost hat Insolvenz beantragt.", "url": None}  # fmt: skip
+        s.add_all(
+            [
+                Trigger(flow_id=flow.id, company_id=good.id, score=2.0,
+                        evidence={"postings": [posting], "signals": [funding]}),
+                Trigger(flow_id=flow.id, company_id=bad.id, score=1.5, status="suppressed",
+                        evidence={"postings": [posting], "signals": [],
+                                  "suppressed_by": insolvency}),
+            ]
+        )  # fmt: skip
+    page = login(web, "mia").get(f"{web.url}/triggers", timeout=10).text
+    assert "funding · 2026-11-12: Brightwave raised £12m." in page
+    assert "javascript:" not in page
+    assert "No outreach:</strong> insolvency · 2026-10-30" in page
