@@ -3,8 +3,10 @@ the tests that need it.
 
 Training takes one core for about a quarter of an hour and only the tests using the
 ``trained_model`` fixture need its model (tests/conftest.py marks them ``model``), so the
-others run beside it on the other core. That run may not train (``SINYAL_TEST_NO_TRAINING``):
-a test reaching for the model some other way fails, saying so, instead of training twice.
+others run beside it on the other core; when the model comes from the model cache (or is
+current) training ends within seconds and they run in two processes instead. That run may not
+train (``SINYAL_TEST_NO_TRAINING``): a test reaching for the model some other way fails, saying
+so, instead of training twice. The tests with the model run in two processes.
 Each phase's time is printed at the end (CI's limit is 90 minutes; the aim is 20).
 
     .venv/bin/python -m tests.suite [extra pytest arguments]
@@ -25,10 +27,16 @@ TRAINING_LOG = PROJECT / "var" / "log" / "training.log"
 LINT, TRAINING = "lint", "training (beside those tests)"
 TESTS_WITHOUT_MODEL, TESTS_WITH_MODEL = "tests without the model", "tests with the model"
 PHASES = (LINT, TRAINING, TESTS_WITHOUT_MODEL, TESTS_WITH_MODEL)
-#: pytest-xdist processes for the tests with the model, each taking whole files (so a module's
-#: running system is started once). Those tests mostly wait on the systems they start, so two
-#: share two cores well; SINYAL_TEST_WORKERS=1 runs them in one process.
+#: pytest-xdist processes for the tests with the model, and for the others when no training
+#: holds a core, each taking whole files (so a module's running system is started once);
+#: SINYAL_TEST_WORKERS=1 runs them in one process.
 WORKERS = int(os.environ.get("SINYAL_TEST_WORKERS", "2"))
+#: A training that ends this quickly copied its model from the cache (or had nothing to do).
+QUICK_TRAINING_SECONDS = 90
+
+
+def parallel_args() -> list[str]:
+    return ["-n", str(WORKERS), "--dist", "loadfile"] if WORKERS > 1 else []
 
 
 @dataclass
@@ -69,7 +77,15 @@ def train_beside(extra: list[str], env: dict[str, str]) -> tuple[Phase, Phase]:
         )
         try:
             no_training = {**env, "SINYAL_TEST_NO_TRAINING": "1"}
-            tests = pytest_phase(TESTS_WITHOUT_MODEL, "not model", extra, no_training)
+            try:  # a model that is current or in the model cache takes seconds, not minutes
+                trainer.wait(timeout=QUICK_TRAINING_SECONDS)
+            except subprocess.TimeoutExpired:
+                in_parallel = []  # training holds one core: the tests take the other
+            else:
+                in_parallel = parallel_args()
+            tests = pytest_phase(
+                TESTS_WITHOUT_MODEL, "not model", [*in_parallel, *extra], no_training
+            )
             if trainer.poll() is None:
                 print("\n=== those tests are done; waiting for training to finish", flush=True)
             code = trainer.wait()
@@ -90,8 +106,7 @@ def main(extra: list[str]) -> int:
     if phases[0].returncode == 0:
         phases.extend(train_beside(extra, env))
         if phases[-2].returncode == 0:  # no model: say so rather than train again
-            in_parallel = ["-n", str(WORKERS), "--dist", "loadfile"] if WORKERS > 1 else []
-            phases.append(pytest_phase(TESTS_WITH_MODEL, "model", [*in_parallel, *extra], env))
+            phases.append(pytest_phase(TESTS_WITH_MODEL, "model", [*parallel_args(), *extra], env))
     print("\nmake test phases:")
     for phase in phases:
         verdict = "ok" if phase.returncode == 0 else f"FAILED (exit {phase.returncode})"

@@ -18,9 +18,8 @@ OCTOBER = ["--from", "2026-10-01", "--to", "2026-10-31"]
 
 
 @pytest.fixture
-def cli(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+def cli(clean_env: Path, monkeypatch: pytest.MonkeyPatch, wide_consoles: None) -> CliRunner:
     monkeypatch.setenv("SINYAL_DATA_DIR", str(clean_env / "var"))
-    monkeypatch.setenv("COLUMNS", "200")
     store = Store.from_settings(load_settings())
     store.upgrade()
     seed_october(store)

@@ -13,10 +13,9 @@ PROJECT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
-def cli(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+def cli(clean_env: Path, monkeypatch: pytest.MonkeyPatch, wide_consoles: None) -> CliRunner:
     monkeypatch.setenv("SINYAL_DATA_DIR", str(clean_env / "var"))
     monkeypatch.setenv("SINYAL_FLOWS_DIR", str(PROJECT / "flows"))
-    monkeypatch.setenv("COLUMNS", "200")
     return CliRunner()
 
 
