@@ -10,7 +10,14 @@ from sqlalchemy import select, text
 
 from sinyal.chat.tracker import tracker_url
 from sinyal.store import Store
-from sinyal.store.models import Company, Conversation, ErasureRequest, KpiEvent, Trigger
+from sinyal.store.models import (
+    Company,
+    CompanySignal,
+    Conversation,
+    ErasureRequest,
+    KpiEvent,
+    Trigger,
+)
 from tests.support.ports import port_is_free
 from tests.support.sinyal_command import run_sinyal
 from tests.support.system import RunningSystem, say
@@ -137,6 +144,20 @@ def test_first_run_scrapes_the_demo_site_into_triggers(system: RunningSystem) ->
     finally:
         store.close()
     assert {"Nordwind Logistik GmbH", "PT Kopi Nusantara", "Müller Stahlbau GmbH"} <= companies
+
+
+def test_first_run_reads_the_demo_news_into_signals_on_the_triggers(
+    system: RunningSystem,
+) -> None:
+    system.wait_for("news flow long-open-demo: triggers", timeout=180)  # the news run's last line
+    with Store.from_settings(system.settings) as store, store.transaction() as s:
+        signals = dict(s.execute(select(CompanySignal.company_name, CompanySignal.type)).all())
+        nordwind = s.scalars(
+            select(Trigger).join(Company).where(Company.name == "Nordwind Logistik GmbH")
+        ).one()
+    assert len(signals) == 5  # the feed's and the press page's stories, the football one not
+    assert signals.get("Kranbau Ost GmbH") == "insolvency"
+    assert nordwind.evidence["signals"][0]["type"] == "expansion"
 
 
 def test_ctrl_c_stops_every_service(system: RunningSystem) -> None:

@@ -26,7 +26,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from sinyal.signals.news.kinds import SignalType
 from sinyal.signals.news.labelled import LabelledItem, training_items
-from sinyal.signals.news.rules import SIGNAL_TYPES, rule_hits
+from sinyal.signals.news.rules import SIGNAL_TYPES, denial_hits, rule_hits
 
 #: "Rp 1.5 triliun", "Co. KG", "Tbk." and "3. März" must not end a sentence.
 _SENTENCE_END = re.compile(
@@ -58,7 +58,8 @@ def sentences(text: str) -> list[str]:
 
 
 class RuleFeatures(BaseEstimator, TransformerMixin):
-    """One column per signal type: log(1 + keyword hits), title hits counted twice."""
+    """One column per signal type: log(1 + keyword hits), title hits counted twice; and one
+    for denial cues ("denies", "weist ... zurück", "membantah")."""
 
     def fit(self, documents: Sequence[Document], y: Any = None) -> RuleFeatures:
         return self
@@ -67,7 +68,9 @@ class RuleFeatures(BaseEstimator, TransformerMixin):
         rows = []
         for doc in documents:
             title, text = rule_hits(doc.title, doc.language), rule_hits(doc.text, doc.language)
-            rows.append([np.log1p(2 * title[k] + text[k]) * RULE_WEIGHT for k in SIGNAL_TYPES])
+            denials = denial_hits(doc.body, doc.language)
+            row = [np.log1p(2 * title[k] + text[k]) for k in SIGNAL_TYPES] + [np.log1p(denials)]
+            rows.append([value * RULE_WEIGHT for value in row])
         return sparse.csr_matrix(np.array(rows, dtype=float))
 
 

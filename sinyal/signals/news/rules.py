@@ -24,27 +24,39 @@ class RulesError(ValueError):
     """rules.yml names an unknown type or holds a pattern that does not compile."""
 
 
+DENIAL = "denial"  # not a type: cues that the item denies what its words suggest
+
+
 @cache
-def _compiled(language: str) -> dict[SignalType, re.Pattern[str] | None]:
+def _compiled(language: str) -> dict[SignalType | str, re.Pattern[str] | None]:
     rules = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
-    per_type = rules.get(language) or rules["en"]
-    compiled: dict[SignalType, re.Pattern[str] | None] = dict.fromkeys(SIGNAL_TYPES)
-    for name, patterns in per_type.items():
+    per_language = rules.get(language) or rules["en"]
+    compiled: dict[SignalType | str, re.Pattern[str] | None] = {
+        **dict.fromkeys(SIGNAL_TYPES),
+        DENIAL: None,
+    }
+    for name, patterns in per_language.items():
         try:
-            kind = SignalType(name)
-            compiled[kind] = re.compile("|".join(f"(?:{p})" for p in patterns))
+            key = name if name == DENIAL else SignalType(name)
+            compiled[key] = re.compile("|".join(f"(?:{p})" for p in patterns))
         except (ValueError, re.error) as exc:
             raise RulesError(f"{RULES_FILE}: {language}.{name}: {exc}") from None
     return compiled
 
 
+def _count(pattern: re.Pattern[str] | None, lowered: str) -> int:
+    return len(pattern.findall(lowered)) if pattern else 0
+
+
 def rule_hits(text: str, language: str) -> dict[SignalType, int]:
     """How many times each type's patterns occur in ``text`` (every type, zero included)."""
-    lowered = text.lower()
-    return {
-        kind: len(pattern.findall(lowered)) if pattern else 0
-        for kind, pattern in _compiled(language).items()
-    }
+    lowered, compiled = text.lower(), _compiled(language)
+    return {kind: _count(compiled[kind], lowered) for kind in SIGNAL_TYPES}
+
+
+def denial_hits(text: str, language: str) -> int:
+    """Cues that the item denies or rules out an event ("weist Insolvenzgerüchte zurück")."""
+    return _count(_compiled(language)[DENIAL], text.lower())
 
 
 def keyword_guess(title: str, text: str, language: str) -> SignalType:
