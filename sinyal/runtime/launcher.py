@@ -169,9 +169,9 @@ def run(
         if settings.demo_site:
             # The shipped demo flow finds the demo site through this variable.
             os.environ["SINYAL_DEMO_SITE_URL"] = settings.demo_site_url
-        # All at once, then wait for each: no service needs another to start (the front doors
-        # answer "try again" until Rasa is up, as they do while it restarts), so start-up takes
-        # as long as the slowest service (Rasa loading its model), not the sum of all.
+        # All at once, then wait for all together: no service needs another to start (the front
+        # doors answer "try again" until Rasa is up, as they do while it restarts), so start-up
+        # takes as long as the slowest service (Rasa loading its model), not the sum of all.
         started = []
         for spec in specs:
             console.print(f"[cyan]starting[/] {spec.name}")
