@@ -40,7 +40,7 @@ import lxml.html  # noqa: E402
 from sklearn.metrics import f1_score, precision_recall_fscore_support  # noqa: E402
 
 from scrapers.fetcher import Fetcher  # noqa: E402
-from sinyal.flows import FlowDefinition  # noqa: E402
+from sinyal.flows import FlowDefinition, NewsConfig  # noqa: E402
 from sinyal.signals.news.articles import article_from_html  # noqa: E402
 from sinyal.signals.news.attribution import CompanyIndex, KnownCompany  # noqa: E402
 from sinyal.signals.news.classifier import (  # noqa: E402
@@ -56,6 +56,7 @@ from sinyal.store import Store  # noqa: E402
 
 HELDOUT_DIR = PROJECT / "benchmarks" / "news_heldout"
 LABELS = [t.value for t in SignalType]
+KEPT_CONFIDENCE = NewsConfig().min_confidence
 MONTHS = {
     "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
     "en": "January February March April May June July August September October November December",
@@ -104,25 +105,34 @@ def lookalike(company: str, n: int) -> str:
 def classification(classifier: NewsClassifier, items: list[LabelledItem], per_type: bool) -> None:
     print("\nClassification (held-out), macro-F1 over the ten types")
     print(f"{'language':<10}{'items':>7}{'model':>9}{'keywords':>10}{'gain':>8}")
-    gold_all, predicted_all = [], []
+    gold_all, predicted_all, kept_all = [], [], []
     for language in ("de", "en", "id", "all"):
         subset = [i for i in items if language in ("all", i.language)]
         gold = [i.type.value for i in subset]
         docs = [Document(i.title, i.text, i.language) for i in subset]
-        predicted = [c.type.value for c in classifier.classify_many(docs)]
+        results = classifier.classify_many(docs)
+        predicted = [c.type.value for c in results]
+        # What a flow stores: below its min_confidence (default 0.5) an item is no signal.
+        kept = [c.type.value if c.confidence >= KEPT_CONFIDENCE else "none" for c in results]
         keywords = [keyword_guess(i.title, i.text, i.language).value for i in subset]
         model_f1 = f1_score(gold, predicted, labels=LABELS, average="macro", zero_division=0)
         keyword_f1 = f1_score(gold, keywords, labels=LABELS, average="macro", zero_division=0)
         gain = model_f1 - keyword_f1
         print(f"{language:<10}{len(subset):>7}{model_f1:>9.3f}{keyword_f1:>10.3f}{gain:>+8.3f}")
         if language == "all":
-            gold_all, predicted_all = gold, predicted
+            gold_all, predicted_all, kept_all = gold, predicted, kept
     precision, recall, f1, support = precision_recall_fscore_support(
         gold_all, predicted_all, labels=LABELS, zero_division=0
     )
     print(f"\n{'type':<19}{'precision':>10}{'recall':>8}{'F1':>7}{'items':>7}")
     for row in zip(LABELS, precision, recall, f1, support, strict=True):
         print(f"{row[0]:<19}{row[1]:>10.2f}{row[2]:>8.2f}{row[3]:>7.2f}{row[4]:>7}")
+    kept_precision, kept_recall, _, _ = precision_recall_fscore_support(
+        gold_all, kept_all, labels=LABELS, zero_division=0
+    )
+    print(f"\nsignals a flow keeps (confidence >= {KEPT_CONFIDENCE}): precision / recall")
+    for label, p, r in zip(LABELS[:-1], kept_precision, kept_recall, strict=False):
+        print(f"  {label:<19}{p:>6.2f} /{r:>5.2f}")
     if per_type:
         confusions = Counter((g, p) for g, p in zip(gold_all, predicted_all, strict=True) if g != p)
         print("\nmost frequent confusions (gold -> predicted):")
