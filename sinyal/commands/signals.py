@@ -33,7 +33,11 @@ def classify(
     """Classify each page and feed item; stores nothing. A file that cannot be read is named
     on stderr after the others' results, and the exit code is 1."""
     from sinyal.signals.news.attribution import CompanyIndex
-    from sinyal.signals.news.signals import CompaniesFileError, classify_files, read_companies_csv
+    from sinyal.signals.news.news_signal import (
+        CompaniesFileError,
+        classify_files,
+        read_companies_csv,
+    )
 
     try:
         known = read_companies_csv(companies) if companies else []

@@ -23,7 +23,7 @@ from scrapers.fetcher import Fetcher, FetchError
 from sinyal.flows import FlowDefinition, NewsSource
 from sinyal.signals.news.articles import Article, UnreadableNews
 from sinyal.signals.news.attribution import CompanyIndex, KnownCompany
-from sinyal.signals.news.signals import NewsSignal, classify_articles, read_news
+from sinyal.signals.news.news_signal import NewsSignal, classify_articles, read_news
 from sinyal.signals.news.storage import Kept, Saved, save_signals
 from sinyal.store import Store
 from sinyal.store.models import Company

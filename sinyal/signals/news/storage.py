@@ -20,7 +20,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from scrapers.normalize import normalize_company
-from sinyal.signals.news.signals import NewsSignal
+from sinyal.signals.news.news_signal import NewsSignal
 from sinyal.store.models import CompanySignal, utcnow
 
 SAME_STORY_DAYS = 7

@@ -11,7 +11,7 @@ from scrapers.pipeline import PostingPipeline
 from sinyal.flows import FlowDefinition
 from sinyal.signals.news.kinds import Polarity, SignalType, polarity_of
 from sinyal.signals.news.listing import stored_signals
-from sinyal.signals.news.signals import NewsSignal
+from sinyal.signals.news.news_signal import NewsSignal
 from sinyal.signals.news.storage import Saved, save_signals
 from sinyal.signals.triggers import detect, sync
 from sinyal.store import Store
