@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from sinyal.commands import console, err_console, fail, open_store, settings_or_exit
@@ -50,10 +51,12 @@ def classify(
         table = Table("type", "confidence", "company", "date", "title", title="news signals")
         for s in signals:
             day = s.published_at.isoformat() if s.published_at else ""
-            table.add_row(s.type.value, f"{s.confidence:.2f}", s.company or "", day, s.title)
+            table.add_row(
+                s.type.value, f"{s.confidence:.2f}", escape(s.company or ""), day, escape(s.title)
+            )
         console.print(table)
     for problem in problems:
-        err_console.print(f"[red]error:[/] {problem}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]error:[/] {escape(problem)}", highlight=False, soft_wrap=True)
     if problems:
         raise typer.Exit(1)
 
@@ -87,14 +90,14 @@ def run(
         def seen(flow_name: str, url: str) -> None:
             nonlocal read
             read += 1
-            progress.update(task, description=f"{flow_name}: {read} read, {url}")
+            progress.update(task, description=escape(f"{flow_name}: {read} read, {url}"))
 
         results = refresh_news(settings, store, flows, on_document=seen)
     for result in results:
         for line in result.lines():
-            console.print(line, highlight=False)
+            console.print(escape(line), highlight=False)
         for problem in result.report.problems:
-            err_console.print(f"[yellow]skipped:[/] {problem}", highlight=False)
+            err_console.print(f"[yellow]skipped:[/] {escape(problem)}", highlight=False)
     if not any(r.report.documents for r in results):  # like `sinyal scrape run`: nothing read
         raise typer.Exit(1)
 
@@ -127,7 +130,7 @@ def list_signals(
     table = Table("date", "type", "company", "evidence", "sites", title="news signals")
     for row in rows:
         table.add_row(
-            row["published_at"] or "", row["type"], row["company"] or "",
-            row["evidence"] or row["title"], str(row["sites"]),
+            row["published_at"] or "", row["type"], escape(row["company"] or ""),
+            escape(row["evidence"] or row["title"]), str(row["sites"]),
         )  # fmt: skip
     console.print(table)

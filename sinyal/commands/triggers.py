@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from sinyal.commands import console, fail, open_store, settings_or_exit
@@ -32,7 +33,7 @@ def _news_cell(signals: list[dict[str, Any]], suppressed_by: dict[str, Any] | No
         return ""
     top = signals[0]
     more = f" (+{len(signals) - 1})" if len(signals) > 1 else ""
-    return f"{top['type']} {top['published_at']}: {top['evidence'] or top['title']}{more}"
+    return escape(f"{top['type']} {top['published_at']}: {top['evidence'] or top['title']}{more}")
 
 
 @app.command("list")
@@ -75,7 +76,7 @@ def list_triggers(
         evidence = c.evidence()
         table.add_row(
             flow_name,
-            c.company,
+            escape(c.company),
             f"{c.score:.2f}",
             str(evidence["long_open_postings"]),
             str(evidence["max_days_open"]),

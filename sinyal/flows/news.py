@@ -16,7 +16,7 @@ news:
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -61,7 +61,9 @@ class NewsConfig(BaseModel):
 
     sources: list[NewsSource] = Field(default_factory=list)
     weight: float = Field(default=1.0, ge=0, le=100)
-    half_life_days: dict[SignalTypeName, float] = Field(default_factory=dict)
+    half_life_days: dict[SignalTypeName, Annotated[float, Field(gt=0, le=3650)]] = Field(
+        default_factory=dict
+    )
     suppress_negative_days: int = Field(default=180, ge=0, le=3650)
     min_confidence: float = Field(default=0.5, ge=0, le=1)
     max_age_days: int = Field(default=365, ge=1, le=3650)

@@ -46,7 +46,7 @@ def template_context(
             "type": news.get("type") or "",
             "summary": news.get("evidence") or news.get("title") or "",
             "date": news.get("published_at") or "",
-            "url": news.get("url") or "",
+            "url": news["url"] if str(news.get("url")).startswith(("https://", "http://")) else "",
         },
     }
 

@@ -9,16 +9,21 @@ the event, and where the company has to be named (``attribution.py``).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import trafilatura
 from bs4 import BeautifulSoup
 
+from sinyal.signals.news.attribution import registrable_domain
+
 LEAD_CHARS = 1200  # enough for a first paragraph of five long sentences
+TITLE_CHARS = 300  # a title is a line; a hostile feed's 100 kB "title" is cut here
 
 
 class UnreadableNews(ValueError):
@@ -62,6 +67,40 @@ def _iso_date(value: str | None) -> date | None:
         return None
 
 
+def _own_url(canonical: str, fetched: str) -> str:
+    """The page's declared canonical URL for a saved file; for a fetched page only if it is on
+    the same site (a CMS pointing every canonical at its home page, or a page claiming another
+    company's domain, must not decide which article this is or whose)."""
+    if not canonical.startswith(("http://", "https://")):
+        return fetched
+    if fetched.startswith("file:"):
+        return canonical
+    same_site = _site(canonical) == _site(fetched)
+    return canonical if same_site and urlsplit(canonical).path not in ("", "/") else fetched
+
+
+def _site(url: str) -> str:
+    return registrable_domain(urlsplit(url).hostname or "")
+
+
+def _entry_url(entry: Any, feed_url: str) -> str:
+    """An entry's own link (relative ones resolved), else the feed's URL with the entry's id or
+    title as fragment: every entry needs a URL of its own to be stored once."""
+    link = urljoin(feed_url, entry.get("link") or "")
+    if link.startswith(("http://", "https://")) and link != feed_url:
+        return link
+    key = entry.get("id") or entry.get("title") or ""
+    return f"{feed_url}#{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
+def _entry_date(entry: Any) -> date | None:
+    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+    try:
+        return date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday) if stamp else None
+    except ValueError:  # "0000-01-01" and the like: no usable date
+        return None
+
+
 def article_from_html(html: str | bytes, url: str) -> Article:
     extracted = trafilatura.bare_extraction(
         html, url=url, with_metadata=True, include_comments=False, include_tables=False
@@ -73,18 +112,18 @@ def article_from_html(html: str | bytes, url: str) -> Article:
     lead = _first_paragraph(text, title)
     if not title and not lead:
         raise UnreadableNews("the page has neither a title nor a text")
-    own_url = fields.get("url") or ""  # the page's canonical URL, if it declares one
     return Article(
-        url=own_url if own_url.startswith(("http://", "https://")) else url,
-        title=title,
+        url=_own_url(fields.get("url") or "", url),
+        title=title[:TITLE_CHARS],
         lead=lead,
         published=_iso_date(fields.get("date")),
     )
 
 
 def looks_like_feed(content: bytes) -> bool:
+    """RSS or Atom by its root element (an XHTML page also starts with ``<?xml``)."""
     head = content[:2000].lstrip().lower()
-    return head.startswith(b"<?xml") or b"<rss" in head or b"<feed" in head
+    return b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head
 
 
 def articles_from_feed(content: bytes, url: str) -> list[Article]:
@@ -98,10 +137,12 @@ def articles_from_feed(content: bytes, url: str) -> list[Article]:
         summary = _plain(entry.get("summary", "") or entry.get("description", ""))
         if not title and not summary:
             continue
-        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-        published = date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday) if stamp else None
         lead = _first_paragraph(summary, title) or summary
-        articles.append(Article(entry.get("link") or url, title, lead[:LEAD_CHARS], published))
+        articles.append(
+            Article(
+                _entry_url(entry, url), title[:TITLE_CHARS], lead[:LEAD_CHARS], _entry_date(entry)
+            )
+        )
     if parsed.bozo and not articles:
         raise UnreadableNews(f"not a readable RSS/Atom feed ({parsed.get('bozo_exception')})")
     return articles

@@ -22,7 +22,7 @@ from scrapers.normalize import normalize_company
 
 #: At least this similarity (0-100) between folded names counts as the same company.
 NAME_MATCH = 92
-_NAME_WORD = r"[A-ZÄÖÜ0-9][\w&.'\u2019\-]*"  # \u2019: the typographic apostrophe
+_NAME_WORD = r"[A-ZÄÖÜ0-9][\w&.'\u2019\-]{0,40}"  # \u2019: the typographic apostrophe
 _SUFFIX_FORMS = (
     r"GmbH\s*&\s*Co\.?\s*KG(?:aA)?|GmbH|gGmbH|AG|SE|KGaA|KG|OHG|e\.\s?K\.|eG|"
     r"UG(?:\s*\(haftungsbeschränkt\))?|"
@@ -115,8 +115,10 @@ class CompanyIndex:
             folded = normalize_company(span)
             if len(folded) < 3:
                 continue
-            best = process.extractOne(folded, self._folded, scorer=fuzz.ratio)
-            if best and best[1] >= NAME_MATCH:
+            best = process.extractOne(
+                folded, self._folded, scorer=fuzz.ratio, score_cutoff=NAME_MATCH
+            )
+            if best:
                 return self.companies[best[2]]
         return None
 

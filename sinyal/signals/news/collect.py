@@ -8,6 +8,7 @@ document, dead host or broken feed is reported and the run goes on.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,9 +25,11 @@ from sinyal.flows import FlowDefinition, NewsSource
 from sinyal.signals.news.articles import Article, UnreadableNews
 from sinyal.signals.news.attribution import CompanyIndex, KnownCompany
 from sinyal.signals.news.news_signal import NewsSignal, classify_articles, read_news
-from sinyal.signals.news.storage import Kept, Saved, save_signals
+from sinyal.signals.news.storage import Kept, Saved, save_signals, with_plausible_date
 from sinyal.store import Store
 from sinyal.store.models import Company
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -124,9 +127,13 @@ def collect(
                 articles += read_news(content, url)
             except UnreadableNews as exc:
                 report.problems.append(f"{url}: {exc}")
+            except Exception as exc:  # one strange document must never end the run
+                logger.exception("reading %s failed", url)
+                report.problems.append(f"{url}: could not be read ({type(exc).__name__})")
         signals: list[NewsSignal] = classify_articles(articles, index) if articles else []
         report.items += len(signals)
-        wanted = [s for s in signals if kept.keeps(s, today or date.today())]
+        day = today or date.today()
+        wanted = [with_plausible_date(s, day) for s in signals if kept.keeps(s, day)]
         report.dropped += len(signals) - len(wanted)
         with store.transaction() as session:
             counts = save_signals(session, wanted, f"{flow.name}: {source.location}")

@@ -29,7 +29,7 @@ def stored_signals(
         select(CompanySignal, Company.name, sites)
         .outerjoin(Company, Company.id == CompanySignal.company_id)
         .where(CompanySignal.duplicate_of.is_(None))
-        .order_by(CompanySignal.published_at.desc(), CompanySignal.id.desc())
+        .order_by(CompanySignal.published_at.desc().nulls_last(), CompanySignal.id.desc())
         .limit(limit)
     )
     if kind:

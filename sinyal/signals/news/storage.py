@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scrapers.normalize import normalize_company
@@ -46,6 +47,14 @@ class Kept:
         return published is None or (today - published).days <= self.max_age_days
 
 
+def with_plausible_date(signal: NewsSignal, today: date) -> NewsSignal:
+    """A publication date after tomorrow is a feed's mistake (or a trick to stay fresh
+    forever): such an item counts as undated, i.e. from the day it was first seen."""
+    if signal.published_at and signal.published_at > today + timedelta(days=1):
+        return replace(signal, published_at=None)
+    return signal
+
+
 def story_key(url: str) -> str:
     return hashlib.sha256(url.strip().encode()).hexdigest()
 
@@ -55,13 +64,12 @@ def _same_story(session: Session, signal: NewsSignal) -> CompanySignal | None:
         return None
     day = signal.published_at or utcnow().date()
     window = (day - timedelta(days=SAME_STORY_DAYS), day + timedelta(days=SAME_STORY_DAYS))
+    # An undated row counts from the day it was first seen, not as "any time".
+    row_day = func.coalesce(CompanySignal.published_at, func.date(CompanySignal.first_seen))
     query = select(CompanySignal).where(
         CompanySignal.type == signal.type.value,
         CompanySignal.duplicate_of.is_(None),
-        or_(
-            CompanySignal.published_at.between(*window),
-            CompanySignal.published_at.is_(None),
-        ),
+        row_day.between(*window),
     )
     if signal.company_id is not None:
         query = query.where(CompanySignal.company_id == signal.company_id)
@@ -75,14 +83,27 @@ def _same_story(session: Session, signal: NewsSignal) -> CompanySignal | None:
 
 
 def save_signal(session: Session, signal: NewsSignal, source: str) -> Saved:
+    """Store one signal; another process storing the same URL at the same moment makes this
+    one SEEN (the unique story key decides), never a failed run."""
     key = story_key(signal.url)
     if session.scalar(select(CompanySignal.id).where(CompanySignal.story_key == key)):
         return Saved.SEEN
     first = _same_story(session, signal)
+    try:
+        with session.begin_nested():
+            _insert(session, signal, source, key, first)
+    except IntegrityError:
+        return Saved.SEEN
+    return Saved.DUPLICATE if first else Saved.NEW
+
+
+def _insert(
+    session: Session, signal: NewsSignal, source: str, key: str, first: CompanySignal | None
+) -> None:
     session.add(
         CompanySignal(
             company_id=signal.company_id,
-            company_name=signal.company,
+            company_name=(signal.company or "")[:300] or None,
             type=signal.type.value,
             polarity=signal.polarity.value,
             confidence=signal.confidence,
@@ -97,7 +118,6 @@ def save_signal(session: Session, signal: NewsSignal, source: str) -> Saved:
         )
     )
     session.flush()
-    return Saved.DUPLICATE if first else Saved.NEW
 
 
 def save_signals(session: Session, signals: Sequence[NewsSignal], source: str) -> dict[Saved, int]:

@@ -60,7 +60,7 @@ def join_signals(
             CompanySignal.company_id.in_(by_company),
             CompanySignal.duplicate_of.is_(None),
         )
-        .order_by(CompanySignal.published_at.desc(), CompanySignal.id.desc())
+        .order_by(CompanySignal.published_at.desc().nulls_last(), CompanySignal.id.desc())
     )
     for row in rows:
         candidate = by_company[row.company_id]  # type: ignore[index]

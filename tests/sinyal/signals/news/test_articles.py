@@ -83,3 +83,35 @@ def test_a_broken_feed_is_unreadable(content: bytes) -> None:
 def test_a_page_without_text_is_unreadable(content: str) -> None:
     with pytest.raises(UnreadableNews):
         article_from_html(content, "file:///tmp/empty.html")
+
+
+def test_hostile_feed_entries_keep_their_own_urls_and_lose_impossible_dates() -> None:
+    feed = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+<entry><id>tag:x,1</id><title>Erste Meldung [/b]</title><summary>Text eins.</summary>
+<updated>0000-01-01T00:00:00Z</updated></entry>
+<entry><id>tag:x,2</id><title>Zweite Meldung</title><summary>Text zwei.</summary></entry>
+<entry><title>Dritte</title><link href="/news/3"/><summary>Text drei.</summary></entry>
+<entry><title>Vierte</title><link href="javascript:alert(1)"/><summary>Text vier.</summary></entry>
+</feed>"""
+    articles = articles_from_feed(feed, "https://wire.example/atom")
+    urls = [a.url for a in articles]
+    assert len(set(urls)) == 4 and all(u.startswith("https://wire.example/") for u in urls)
+    assert urls[2] == "https://wire.example/news/3"
+    assert articles[0].published is None and articles[0].title == "Erste Meldung [/b]"
+    huge = articles_from_feed(feed.replace(b"Zweite Meldung", b"A" * 100_000), "https://w.example/")
+    assert max(len(a.title) for a in huge) <= 300
+
+
+def test_a_canonical_pointing_home_or_elsewhere_does_not_replace_the_fetched_url() -> None:
+    home = PRESS_PAGE.replace(
+        "https://www.feldmann-kaelte.de/presse/2026/halle-3", "https://www.feldmann-kaelte.de/"
+    )
+    fetched = "https://www.feldmann-kaelte.de/presse/2026/halle-3?utm=x"
+    assert article_from_html(home, fetched).url == fetched
+    foreign = PRESS_PAGE.replace("www.feldmann-kaelte.de", "www.someone-else.de")
+    assert article_from_html(foreign, fetched).url == fetched
+
+
+def test_an_xhtml_page_is_a_page_not_a_feed() -> None:
+    xhtml = ('<?xml version="1.0" encoding="utf-8"?>\n' + PRESS_PAGE).encode()
+    assert not looks_like_feed(xhtml)

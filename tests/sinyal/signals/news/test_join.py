@@ -4,6 +4,8 @@ suppressing it for the flow's period."""
 
 from datetime import UTC, date, datetime
 
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from scrapers.items import PostingItem
@@ -12,7 +14,7 @@ from sinyal.flows import FlowDefinition
 from sinyal.signals.news.kinds import Polarity, SignalType, polarity_of
 from sinyal.signals.news.listing import stored_signals
 from sinyal.signals.news.news_signal import NewsSignal
-from sinyal.signals.news.storage import Saved, save_signals
+from sinyal.signals.news.storage import Saved, save_signals, with_plausible_date
 from sinyal.signals.triggers import detect, sync
 from sinyal.store import Store
 from sinyal.store.models import Company, Trigger, TriggerStatus
@@ -34,7 +36,7 @@ def long_open(store: Store, *companies: str) -> dict[str, int]:
 
 
 def signal(
-    url: str, kind: SignalType, published: date, company_id: int | None, company: str | None
+    url: str, kind: SignalType, published: date | None, company_id: int | None, company: str | None
 ) -> NewsSignal:
     return NewsSignal(
         url=url, title=f"{company} news", company=company, company_id=company_id, type=kind,
@@ -121,3 +123,23 @@ def test_polarity() -> None:
     assert polarity_of(SignalType.INSOLVENCY) is Polarity.NEGATIVE
     assert polarity_of(SignalType.FUNDING) is Polarity.POSITIVE
     assert polarity_of(SignalType.NONE) is Polarity.NEUTRAL
+
+
+def test_a_date_in_the_future_counts_as_undated_and_a_zero_half_life_is_refused() -> None:
+    ahead = signal("https://a.example/f", SignalType.FUNDING, date(2099, 1, 1), 1, "N")
+    assert with_plausible_date(ahead, AS_OF).published_at is None
+    today = signal("https://a.example/t", SignalType.FUNDING, AS_OF, 1, "N")
+    assert with_plausible_date(today, AS_OF).published_at == AS_OF
+    with pytest.raises(ValidationError, match="half_life_days"):
+        flow(half_life_days={"funding": 0})
+
+
+def test_an_undated_story_does_not_swallow_a_later_one(store: Store) -> None:
+    ids = long_open(store, "Nordwind Logistik GmbH")
+    nordwind = ids["Nordwind Logistik GmbH"]
+    undated = signal("https://a.example/u", SignalType.EXPANSION, None, nordwind, "N")
+    later = signal("https://b.example/l", SignalType.EXPANSION, date(2027, 6, 1), nordwind, "N")
+    with store.transaction() as s:
+        first = save_signals(s, [undated], "test")
+        second = save_signals(s, [later], "test")
+    assert first[Saved.NEW] == 1 and second[Saved.NEW] == 1  # two stories, not one told twice
