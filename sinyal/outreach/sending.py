@@ -47,6 +47,7 @@ from sinyal.store.models import (
     OutreachMessage,
     OutreachStatus,
     Trigger,
+    TriggerStatus,
     utcnow,
 )
 
@@ -261,9 +262,12 @@ def _prepare(
 ) -> RenderedMessage | None:
     """The message rendered for sending, or None (and settled) if it must not go out.
 
-    The suppression list is checked here, right before delivery, whatever the channel.
+    The suppression list is checked here, right before delivery, whatever the channel; so is
+    the trigger, which bad news (layoffs, insolvency) may have suppressed since planning.
     """
-    if suppressed_because(session, address, loaded.company):
+    trigger = loaded.trigger
+    trigger_held = trigger is not None and trigger.status == TriggerStatus.SUPPRESSED.value
+    if trigger_held or suppressed_because(session, address, loaded.company):
         _settle(loaded.message, OutreachStatus.SUPPRESSED, result)
         return None
     variant = variants.get(loaded.variant_key)

@@ -21,6 +21,8 @@ from sinyal.store.models import (
     KpiEvent,
     OutreachMessage,
     SuppressionKind,
+    Trigger,
+    TriggerStatus,
     utcnow,
 )
 from tests.support.factories import make_flow, seed_companies
@@ -91,6 +93,30 @@ def test_someone_who_unsubscribes_after_planning_gets_nothing(
     result = deliver(store, email_settings(outreach_settings, smtp), flow, flow_id, Path("."))
     assert (result.sent, result.suppressed) == (1, 1)
     assert smtp.to("hr0@firma0.example") == []
+
+
+def test_a_company_whose_trigger_bad_news_suppressed_after_planning_gets_nothing(
+    store: Store, outreach_settings: Settings, smtp: SmtpSink
+) -> None:
+    flow = make_flow()
+    seed_companies(store, flow, 2)
+    flow_id, planned = plan_flow(store, flow)
+    assert planned.created == 2
+    with store.transaction() as session:  # an insolvency story arrived in between
+        held = session.scalars(
+            select(Trigger)
+            .join(OutreachMessage, OutreachMessage.trigger_id == Trigger.id)
+            .where(OutreachMessage.id == select(func.min(OutreachMessage.id)).scalar_subquery())
+        ).one()
+        held.status = TriggerStatus.SUPPRESSED.value
+        company_id = held.company_id
+    result = deliver(store, email_settings(outreach_settings, smtp), flow, flow_id, Path("."))
+    assert (result.sent, result.suppressed) == (1, 1)
+    with store.transaction() as session:
+        statuses = dict(
+            session.execute(select(OutreachMessage.company_id, OutreachMessage.status)).all()
+        )
+    assert statuses[company_id] == "suppressed"
 
 
 def test_the_rate_limit_counts_what_every_sender_sent_in_the_last_minute(
