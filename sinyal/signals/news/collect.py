@@ -66,6 +66,18 @@ def _article_links(html: bytes, page_url: str, limit: int) -> list[str]:
     return links[:limit]
 
 
+def _unreadable_file(path: Path, max_bytes: int) -> str | None:
+    """Only regular files within the fetcher's size cap (a glob may match /dev/zero)."""
+    try:
+        if not path.is_file():
+            return "not a regular file"
+        if path.stat().st_size > max_bytes:
+            return f"larger than {max_bytes} bytes"
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    return None
+
+
 def documents(source: NewsSource, fetcher: Fetcher) -> Iterator[tuple[str, bytes] | str]:
     """Each document of the source as (URL, content), or a line saying what could not be read."""
     if source.files:
@@ -73,6 +85,10 @@ def documents(source: NewsSource, fetcher: Fetcher) -> Iterator[tuple[str, bytes
         if not paths:
             yield f"{source.files}: no file matches"
         for path in paths:
+            problem = _unreadable_file(Path(path), fetcher.policy.max_bytes)
+            if problem:
+                yield f"{path}: {problem}"
+                continue
             try:
                 page = fetcher.get_file(Path(path))
                 yield page.url, page.content
