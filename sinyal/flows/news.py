@@ -67,3 +67,12 @@ class NewsConfig(BaseModel):
     suppress_negative_days: int = Field(default=180, ge=0, le=3650)
     min_confidence: float = Field(default=0.5, ge=0, le=1)
     max_age_days: int = Field(default=365, ge=1, le=3650)
+
+    @model_validator(mode="after")
+    def _suppression_fits_the_age_limit(self) -> NewsConfig:
+        if self.suppress_negative_days > self.max_age_days:
+            raise ValueError(
+                "suppress_negative_days is longer than max_age_days: older news is ignored, so "
+                "the suppression would end early; raise max_age_days or shorten it"
+            )
+        return self

@@ -132,6 +132,8 @@ def test_a_date_in_the_future_counts_as_undated_and_a_zero_half_life_is_refused(
     assert with_plausible_date(today, AS_OF).published_at == AS_OF
     with pytest.raises(ValidationError, match="half_life_days"):
         flow(half_life_days={"funding": 0})
+    with pytest.raises(ValidationError, match="suppress_negative_days is longer than max_age_days"):
+        flow(suppress_negative_days=400, max_age_days=365)
 
 
 def test_an_undated_story_does_not_swallow_a_later_one(store: Store) -> None:
