@@ -99,10 +99,12 @@ def test_services_start_together_and_one_dying_is_reported_before_a_slow_one_is_
         start_timeout=45,
     )
     started = time.monotonic()
-    with pytest.raises(ServiceFailed, match="broken exited with code 3"):
-        supervisor.wait_healthy(supervisor.start(slow), supervisor.start(broken))
-    assert time.monotonic() - started < 10
-    supervisor.stop_all()
+    try:
+        with pytest.raises(ServiceFailed, match="broken exited with code 3"):
+            supervisor.wait_healthy(supervisor.start(slow), supervisor.start(broken))
+        assert time.monotonic() - started < 10
+    finally:
+        supervisor.stop_all()
 
 
 def test_waiting_for_several_services_ends_when_the_last_answers(tmp_path: Path) -> None:
@@ -118,11 +120,13 @@ def test_waiting_for_several_services_ends_when_the_last_answers(tmp_path: Path)
         )
         for i, port in enumerate(ports)
     ]
-    supervisor.wait_healthy(*(supervisor.start(spec) for spec in specs))
-    for port in ports:
-        with socket.create_connection(("127.0.0.1", port), timeout=5):
-            pass
-    supervisor.stop_all(timeout=10)
+    try:
+        supervisor.wait_healthy(*(supervisor.start(spec) for spec in specs))
+        for port in ports:
+            with socket.create_connection(("127.0.0.1", port), timeout=5):
+                pass
+    finally:
+        supervisor.stop_all(timeout=10)
 
 
 #: Appends its start time to a file; exits with code 3 on the first N starts, then stays up.
