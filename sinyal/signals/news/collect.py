@@ -51,8 +51,10 @@ class NewsRunReport:
         )
 
 
-def _article_links(html: bytes, page_url: str, limit: int) -> list[str]:
-    """Links on the page to other pages of the same host, in page order, each once."""
+def article_links(html: bytes, page_url: str, limit: int) -> list[str]:
+    """Links on the page to other pages of the same host, each once: those below the press
+    page's own folder first (``/presse/2026/…`` under ``/presse/``), so that a long site menu
+    does not use up ``limit`` before the articles; then the rest, in page order."""
     host = urlsplit(page_url).hostname
     try:
         tree = lxml.html.fromstring(html)
@@ -63,7 +65,9 @@ def _article_links(html: bytes, page_url: str, limit: int) -> list[str]:
         url = urldefrag(urljoin(page_url, str(href)))[0]
         if urlsplit(url).hostname == host and url != page_url and url not in links:
             links.append(url)
-    return links[:limit]
+    folder = urlsplit(page_url).path.rsplit("/", 1)[0] + "/"
+    below = [url for url in links if urlsplit(url).path.startswith(folder)]
+    return [*below, *(url for url in links if url not in below)][:limit]
 
 
 def _unreadable_file(path: Path, max_bytes: int) -> str | None:
@@ -103,7 +107,7 @@ def documents(source: NewsSource, fetcher: Fetcher) -> Iterator[tuple[str, bytes
     if source.feed:
         yield first.url, first.content
         return
-    for link in _article_links(first.content, first.url, source.max_articles):
+    for link in article_links(first.content, first.url, source.max_articles):
         try:
             page = fetcher.get(link, local=source.local)
             yield page.url, page.content

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from scrapers.fetcher import Fetcher, FetchPolicy
 from sinyal.flows import FlowDefinition
-from sinyal.signals.news.collect import collect
+from sinyal.signals.news.collect import article_links, collect
 from sinyal.store import Store
 
 PAGE = """<html><head><title>t</title>
@@ -31,3 +31,17 @@ def test_files_that_are_no_regular_files_or_too_big_are_reported_the_rest_stored
     assert [p.split(": ", 1)[1] for p in report.problems] == [
         "not a regular file", "larger than 2000 bytes",
     ]  # fmt: skip
+
+
+def test_a_press_page_reads_its_own_articles_before_the_site_menu() -> None:
+    menu = "".join(f'<a href="/{page}">{page}</a>' for page in ("karriere", "kontakt", "shop"))
+    page = (
+        f"<html><body><nav>{menu}</nav><main>"
+        '<a href="2026/werk-gera.html">Werk</a> <a href="/presse/2026/vorstand.html">Vorstand</a>'
+        '<a href="https://elsewhere.example/presse/x.html">x</a></main></body></html>'
+    ).encode()
+    links = article_links(page, "https://www.lindner-guss.de/presse/index.html", limit=2)
+    assert links == [
+        "https://www.lindner-guss.de/presse/2026/werk-gera.html",
+        "https://www.lindner-guss.de/presse/2026/vorstand.html",
+    ]
