@@ -1,8 +1,10 @@
-"""Prospect-written text made safe for one-line places: email headers, titles, Telegram lines.
+"""Text from strangers made safe where it lands: one-line places (email headers, titles,
+Telegram lines) and links.
 
 A line break in a Subject starts a header of the writer's choosing (``Bcc:``); in a Telegram
 card it starts a made-up line ("Phone: ..."). Used by outreach (subjects filled with scraped
-company names) and by handover cards.
+company names) and by handover cards. A scraped link may be ``javascript:``: ``web_link`` lets
+only http(s) through to the dashboard and to outreach templates.
 """
 
 from __future__ import annotations
@@ -25,3 +27,8 @@ def one_line(value: str, limit: int) -> str:
 
 def _is_control(ch: str) -> bool:
     return unicodedata.category(ch) in _CONTROL_CATEGORIES or ch in _BIDI_CONTROLS
+
+
+def web_link(url: object) -> str | None:
+    """``url`` if it is an http(s) link, else None (never ``javascript:``, ``data:``, ...)."""
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None

@@ -10,7 +10,7 @@ from sinyal.flows.templates import render
 from sinyal.outreach.links import tracked_url, unsubscribe_url
 from sinyal.settings import Settings
 from sinyal.store.models import Company, Contact, OutreachMessage, Trigger
-from sinyal.text import one_line
+from sinyal.text import one_line, web_link
 
 #: A subject is one line (a scraped company name may carry a line break: header injection).
 SUBJECT_LIMIT = 200
@@ -46,7 +46,7 @@ def template_context(
             "type": news.get("type") or "",
             "summary": news.get("evidence") or news.get("title") or "",
             "date": news.get("published_at") or "",
-            "url": news["url"] if str(news.get("url")).startswith(("https://", "http://")) else "",
+            "url": web_link(news.get("url")) or "",
         },
     }
 

@@ -23,6 +23,7 @@ from sinyal.kpi.report import KpiQuery, kpi_report
 from sinyal.outreach.ab.chart import write_chart
 from sinyal.outreach.ab.report import ReportError, flow_report
 from sinyal.store.models import Company, Flow, Role, Trigger, TriggerStatus
+from sinyal.text import web_link
 from sinyal.web.auth import CurrentUser, require
 from sinyal.web.context import TEMPLATES, WebContext, web_context
 
@@ -30,11 +31,6 @@ router = APIRouter()
 FlowName = Annotated[str, Query(max_length=120, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 Event = Annotated[str | None, Query(pattern=r"^(clicked|chat_started|qualified|handed_over|won)$")]
 KPI_CHARTS = {"funnel": funnel_chart, "trend": trend_chart, "consultants": consultants_chart}
-
-
-def safe_link(url: str | None) -> str | None:
-    """Evidence links from scraped pages: only http(s), never ``javascript:``."""
-    return url if url and url.startswith(("https://", "http://")) else None
 
 
 @router.get("/triggers", response_class=HTMLResponse)
@@ -59,11 +55,11 @@ def triggers(
             "score": trigger.score,
             "detected": trigger.detected_at,
             "postings": [
-                {**p, "url": safe_link(p.get("url"))}
+                {**p, "url": web_link(p.get("url"))}
                 for p in (trigger.evidence or {}).get("postings", [])
             ],
             "signals": [
-                {**s, "url": safe_link(s.get("url"))}
+                {**s, "url": web_link(s.get("url"))}
                 for s in (trigger.evidence or {}).get("signals") or []
             ],
             "suppressed_by": (trigger.evidence or {}).get("suppressed_by"),

@@ -48,5 +48,11 @@ def test_the_first_message_can_say_why_now_from_the_strongest_news_signal() -> N
         Settings(), variant, OutreachMessage(token="t3"), company, with_news, None
     )
     assert said.body.startswith("We read: Nordwind baut ein Lager in Bremen. (2026-11-10). ")
+    news[0]["url"] = "javascript:alert(1)"  # a scraped link is only a link if it is http(s)
+    linked = Variant(key="B", subject="s", body="[{{ signal.url }}]")
+    hostile = Trigger(evidence={"postings": [posting], "signals": news})
+    assert render_message(
+        Settings(), linked, OutreachMessage(token="t5"), company, hostile, None
+    ).body.startswith("[]")
     plain = render_message(Settings(), variant, OutreachMessage(token="t4"), company, without, None)
     assert plain.body.startswith("Disponent (m/w/d) is open for 140 days.")
