@@ -145,11 +145,9 @@ class NewsRefresh:
     triggers: SyncResult
 
     def lines(self) -> list[str]:
-        synced = self.triggers
         return [
             f"flow {self.flow}: news {self.report.summary()}",
-            f"flow {self.flow}: triggers {synced.created} new, {synced.updated} updated, "
-            f"{synced.stale} stale",
+            trigger_changes(self.flow, self.triggers),
         ]
 
 
@@ -183,9 +181,13 @@ def describe(result: Refresh) -> list[str]:
         f"errors {totals['errors']} "
         f"({totals['requests']} requests, {totals['not_modified']} not modified)"
     ]
-    for name, synced in result.triggers.items():
-        lines.append(
-            f"flow {name}: {synced.created} new triggers, "
-            f"{synced.updated} updated, {synced.stale} stale"
-        )
+    lines += [trigger_changes(name, synced) for name, synced in result.triggers.items()]
     return lines
+
+
+def trigger_changes(flow: str, synced: SyncResult) -> str:
+    """One flow's trigger changes, after postings or news: the same line either way."""
+    return (
+        f"flow {flow}: {synced.created} new triggers, {synced.updated} updated, "
+        f"{synced.stale} stale"
+    )
