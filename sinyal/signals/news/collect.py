@@ -8,7 +8,6 @@ document, dead host or broken feed is reported and the run goes on.
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,14 +21,17 @@ from sqlalchemy import select
 
 from scrapers.fetcher import Fetcher, FetchError
 from sinyal.flows import FlowDefinition, NewsSource
-from sinyal.signals.news.articles import Article, UnreadableNews
+from sinyal.signals.news.articles import Article
 from sinyal.signals.news.attribution import CompanyIndex, KnownCompany
-from sinyal.signals.news.news_signal import NewsSignal, classify_articles, read_news
+from sinyal.signals.news.news_signal import (
+    NewsSignal,
+    classify_articles,
+    file_problem,
+    read_document,
+)
 from sinyal.signals.news.storage import Kept, Saved, save_signals, with_plausible_date
 from sinyal.store import Store
 from sinyal.store.models import Company
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -70,18 +72,6 @@ def article_links(html: bytes, page_url: str, limit: int) -> list[str]:
     return [*below, *(url for url in links if url not in below)][:limit]
 
 
-def _unreadable_file(path: Path, max_bytes: int) -> str | None:
-    """Only regular files within the fetcher's size cap (a glob may match /dev/zero)."""
-    try:
-        if not path.is_file():
-            return "not a regular file"
-        if path.stat().st_size > max_bytes:
-            return f"larger than {max_bytes} bytes"
-    except OSError as exc:
-        return f"cannot read: {exc.strerror or exc}"
-    return None
-
-
 def documents(source: NewsSource, fetcher: Fetcher) -> Iterator[tuple[str, bytes] | str]:
     """Each document of the source as (URL, content), or a line saying what could not be read."""
     if source.files:
@@ -89,7 +79,7 @@ def documents(source: NewsSource, fetcher: Fetcher) -> Iterator[tuple[str, bytes
         if not paths:
             yield f"{source.files}: no file matches"
         for path in paths:
-            problem = _unreadable_file(Path(path), fetcher.policy.max_bytes)
+            problem = file_problem(Path(path), fetcher.policy.max_bytes)
             if problem:
                 yield f"{path}: {problem}"
                 continue
@@ -143,13 +133,11 @@ def collect(
             report.documents += 1
             if on_document:
                 on_document(url)
-            try:
-                articles += read_news(content, url)
-            except UnreadableNews as exc:
-                report.problems.append(f"{url}: {exc}")
-            except Exception as exc:  # one strange document must never end the run
-                logger.exception("reading %s failed", url)
-                report.problems.append(f"{url}: could not be read ({type(exc).__name__})")
+            found = read_document(content, url)
+            if isinstance(found, str):
+                report.problems.append(found)
+            else:
+                articles += found
         signals: list[NewsSignal] = classify_articles(articles, index) if articles else []
         report.items += len(signals)
         day = today or date.today()

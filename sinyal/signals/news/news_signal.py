@@ -8,12 +8,14 @@ sales signal.
 from __future__ import annotations
 
 import csv
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from scrapers.fetcher import FetchPolicy
 from sinyal.signals.news.articles import (
     Article,
     UnreadableNews,
@@ -25,6 +27,8 @@ from sinyal.signals.news.attribution import Attribution, CompanyIndex, KnownComp
 from sinyal.signals.news.classifier import Document, NewsClassifier, shared_classifier
 from sinyal.signals.news.kinds import Polarity, SignalType, polarity_of
 from sinyal.signals.news.language import language_of
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,33 @@ class NewsSignal:
             "language": self.language,
             "evidence": self.evidence,
         }
+
+
+def read_document(content: bytes, url: str, label: str | None = None) -> list[Article] | str:
+    """The articles in one document, or the line saying why it could not be read (naming it
+    by ``label``, else its URL): one strange document is a problem, never the end of a run."""
+    try:
+        return read_news(content, url)
+    except UnreadableNews as exc:
+        return f"{label or url}: {exc}"
+    except Exception as exc:
+        logger.exception("reading %s failed", url)
+        return f"{label or url}: could not be read ({type(exc).__name__})"
+
+
+def file_problem(path: Path, max_bytes: int) -> str | None:
+    """Why a local file is not read, if it is not: only regular files within the size cap (a
+    glob may match a folder or /dev/zero)."""
+    try:
+        if not path.exists():
+            return "no such file"
+        if not path.is_file():
+            return "not a regular file"
+        if path.stat().st_size > max_bytes:
+            return f"larger than {max_bytes} bytes"
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    return None
 
 
 def read_news(content: bytes, url: str) -> list[Article]:
@@ -111,14 +142,24 @@ def read_companies_csv(path: Path) -> list[KnownCompany]:
 
 
 def classify_files(
-    paths: Iterable[Path], companies: CompanyIndex
+    paths: Iterable[Path], companies: CompanyIndex, max_bytes: int = FetchPolicy.max_bytes
 ) -> tuple[list[NewsSignal], list[str]]:
     """Every readable file's signals, and one line per file that could not be read."""
     articles: list[Article] = []
     problems: list[str] = []
     for path in paths:
+        problem = file_problem(path, max_bytes)
+        if problem:
+            problems.append(f"{path}: {problem}")
+            continue
         try:
-            articles += read_news(path.read_bytes(), path.resolve().as_uri())
-        except (OSError, UnreadableNews) as exc:
-            problems.append(f"{path}: {exc}")
+            content = path.read_bytes()
+        except OSError as exc:
+            problems.append(f"{path}: cannot read: {exc.strerror or exc}")
+            continue
+        found = read_document(content, path.resolve().as_uri(), str(path))
+        if isinstance(found, str):
+            problems.append(found)
+        else:
+            articles += found
     return classify_articles(articles, companies), problems
