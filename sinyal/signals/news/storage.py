@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scrapers.normalize import normalize_company
+from sinyal.signals.news.kinds import SignalType
 from sinyal.signals.news.news_signal import NewsSignal
 from sinyal.store.models import CompanySignal, utcnow
 
@@ -41,7 +42,7 @@ class Kept:
     max_age_days: int
 
     def keeps(self, signal: NewsSignal, today: date) -> bool:
-        if signal.type.value == "none" or signal.confidence < self.min_confidence:
+        if signal.type is SignalType.NONE or signal.confidence < self.min_confidence:
             return False
         published = signal.published_at
         return published is None or (today - published).days <= self.max_age_days

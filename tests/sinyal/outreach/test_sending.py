@@ -81,13 +81,19 @@ def test_each_recipient_gets_one_personal_email_with_working_links(
     assert again.sent == 0 and len(smtp.messages) == 3
 
 
-def test_someone_who_unsubscribes_after_planning_gets_nothing(
-    store: Store, outreach_settings: Settings, smtp: SmtpSink
-) -> None:
+def two_planned(store: Store) -> tuple[FlowDefinition, int]:
+    """A flow with two companies' messages planned, not yet sent."""
     flow = make_flow()
     seed_companies(store, flow, 2)
     flow_id, planned = plan_flow(store, flow)
     assert planned.created == 2
+    return flow, flow_id
+
+
+def test_someone_who_unsubscribes_after_planning_gets_nothing(
+    store: Store, outreach_settings: Settings, smtp: SmtpSink
+) -> None:
+    flow, flow_id = two_planned(store)
     with store.transaction() as session:
         suppress(session, SuppressionKind.EMAIL, "hr0@firma0.example", Reason.UNSUBSCRIBED)
     result = deliver(store, email_settings(outreach_settings, smtp), flow, flow_id, Path("."))
@@ -98,10 +104,7 @@ def test_someone_who_unsubscribes_after_planning_gets_nothing(
 def test_a_company_whose_trigger_bad_news_suppressed_after_planning_gets_nothing(
     store: Store, outreach_settings: Settings, smtp: SmtpSink
 ) -> None:
-    flow = make_flow()
-    seed_companies(store, flow, 2)
-    flow_id, planned = plan_flow(store, flow)
-    assert planned.created == 2
+    flow, flow_id = two_planned(store)
     with store.transaction() as session:  # an insolvency story arrived in between
         held = session.scalars(
             select(Trigger)
