@@ -137,3 +137,10 @@ def test_signals_run_reads_the_demo_news_into_signals_and_triggers(
     assert nordwind["signals"][0]["type"] == "expansion" and nordwind["suppressed_by"] is None
     again = run_sinyal("signals", "run", env=env, timeout=300)
     assert counts(again.stdout) == (0, 0, 6), again.stdout
+
+
+def test_signals_list_refuses_an_unknown_type_and_a_bad_day(env: dict[str, str]) -> None:
+    wrong = run_sinyal("signals", "list", "--type", "rumour", env=env)
+    assert wrong.returncode == 1 and "--type: 'rumour' is not one of" in wrong.stderr
+    day = run_sinyal("signals", "list", "--since", "last week", env=env)
+    assert day.returncode == 1 and "is not a date like" in day.stderr

@@ -145,3 +145,19 @@ def test_an_undated_story_does_not_swallow_a_later_one(store: Store) -> None:
         first = save_signals(s, [undated], "test")
         second = save_signals(s, [later], "test")
     assert first[Saved.NEW] == 1 and second[Saved.NEW] == 1  # two stories, not one told twice
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ({}, "exactly one of feed, press_page or files"),
+        ({"feed": "https://x.example/rss", "files": "a/*.html"}, "exactly one of"),
+        ({"feed": "ftp://x.example/rss"}, "feed"),
+        ({"press_page": "https://x.example/presse/", "max_articles": 0}, "max_articles"),
+    ],
+)
+def test_a_bad_news_source_in_a_flow_is_refused_naming_the_field(
+    source: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValidationError, match=message):
+        flow(sources=[source])
