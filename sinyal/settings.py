@@ -151,9 +151,9 @@ class Settings(BaseSettings):
     )
     model_cache_dir: Path | None = Field(
         default=None,
-        description="trained Rasa models kept by the fingerprint of their inputs, reused by any "
-        "checkout on this machine instead of training again (`make` sets ~/.cache/sinyal/models); "
-        "empty: no cache",
+        description="trained Rasa models and the news classifier kept by the fingerprint of their "
+        "inputs, reused by any checkout on this machine instead of training again (`make` sets "
+        "~/.cache/sinyal/models); empty: no cache",
     )
     default_language: Literal["en", "id"] = Field(
         default="en", description="the chat's language when the entry link does not say"

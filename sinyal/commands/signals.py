@@ -34,6 +34,7 @@ def classify(
     """Classify each page and feed item; stores nothing. A file that cannot be read is named
     on stderr after the others' results, and the exit code is 1."""
     from sinyal.signals.news.attribution import CompanyIndex
+    from sinyal.signals.news.classifier import shared_classifier
     from sinyal.signals.news.news_signal import (
         CompaniesFileError,
         classify_files,
@@ -44,7 +45,8 @@ def classify(
         known = read_companies_csv(companies) if companies else []
     except (OSError, CompaniesFileError, UnicodeDecodeError) as exc:
         raise fail(f"--companies: {exc}") from None
-    signals, problems = classify_files(files, CompanyIndex(known))
+    classifier = shared_classifier(settings_or_exit().model_cache_dir)
+    signals, problems = classify_files(files, CompanyIndex(known), classifier=classifier)
     if as_json:
         typer.echo(json.dumps([s.as_json() for s in signals], ensure_ascii=False, indent=2))
     else:

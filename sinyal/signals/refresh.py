@@ -21,6 +21,7 @@ from scrapers.runner import RunReport, SourceReport, run_sources
 from scrapers.sources import Source, build_source
 from sinyal.flows import FlowDefinition
 from sinyal.settings import Settings
+from sinyal.signals.news.classifier import shared_classifier
 from sinyal.signals.news.collect import NewsRunReport, collect
 from sinyal.signals.triggers import SyncResult, sync
 from sinyal.store import Store
@@ -161,12 +162,12 @@ def refresh_news(
     """Read each flow's ``news:`` sources into signals, then update its triggers with them.
     ``on_document(flow, url)`` is called for every document read (progress)."""
     fetcher = Fetcher(fetch_policy(settings), cache=StoreValidatorCache(store))
+    flows = [flow for flow in flows if flow.news.sources]
+    classifier = shared_classifier(settings.model_cache_dir) if flows else None
     results = []
     for flow in flows:
-        if not flow.news.sources:
-            continue
         seen = (lambda url, name=flow.name: on_document(name, url)) if on_document else None
-        report = collect(store, flow, fetcher, on_document=seen)
+        report = collect(store, flow, fetcher, on_document=seen, classifier=classifier)
         with store.transaction() as session:
             results.append(NewsRefresh(flow.name, report, sync(session, flow, date.today())))
     return results

@@ -23,8 +23,8 @@ from scrapers.fetcher import Fetcher, FetchError
 from sinyal.flows import FlowDefinition, NewsSource
 from sinyal.signals.news.articles import Article
 from sinyal.signals.news.attribution import CompanyIndex, KnownCompany
+from sinyal.signals.news.classifier import NewsClassifier
 from sinyal.signals.news.news_signal import (
-    NewsSignal,
     classify_articles,
     file_problem,
     read_document,
@@ -118,6 +118,7 @@ def collect(
     *,
     today: date | None = None,
     on_document: Callable[[str], None] | None = None,
+    classifier: NewsClassifier | None = None,
 ) -> NewsRunReport:
     """Read every news source of ``flow``, classify what it holds and store the signals."""
     report = NewsRunReport()
@@ -138,7 +139,7 @@ def collect(
                 report.problems.append(found)
             else:
                 articles += found
-        signals: list[NewsSignal] = classify_articles(articles, index) if articles else []
+        signals = classify_articles(articles, index, classifier) if articles else []
         report.items += len(signals)
         day = today or date.today()
         wanted = [with_plausible_date(s, day) for s in signals if kept.keeps(s, day)]

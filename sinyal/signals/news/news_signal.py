@@ -142,7 +142,10 @@ def read_companies_csv(path: Path) -> list[KnownCompany]:
 
 
 def classify_files(
-    paths: Iterable[Path], companies: CompanyIndex, max_bytes: int = FetchPolicy.max_bytes
+    paths: Iterable[Path],
+    companies: CompanyIndex,
+    max_bytes: int = FetchPolicy.max_bytes,
+    classifier: NewsClassifier | None = None,
 ) -> tuple[list[NewsSignal], list[str]]:
     """Every readable file's signals, and one line per file that could not be read."""
     articles: list[Article] = []
@@ -162,4 +165,4 @@ def classify_files(
             problems.append(found)
         else:
             articles += found
-    return classify_articles(articles, companies), problems
+    return classify_articles(articles, companies, classifier), problems

@@ -1,11 +1,13 @@
 """The news classifier, measured on the held-out items (benchmarks/news_heldout/, written by
 helper sessions that never saw the training set): every type in every language."""
 
+import shutil
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
+import sinyal.signals.news.classifier as classifier_module
 from sinyal.signals.news.classifier import Document, NewsClassifier, sentences, shared_classifier
 from sinyal.signals.news.kinds import SignalType
 from sinyal.signals.news.labelled import LabelledItem, read_labelled, training_items
@@ -85,3 +87,45 @@ def test_training_is_deterministic() -> None:
 )
 def test_sentences_do_not_break_at_legal_forms_and_numbers(text: str, expected: int) -> None:
     assert len(sentences(text)) == expected
+
+
+@pytest.fixture
+def small_training_set(monkeypatch: pytest.MonkeyPatch) -> list[LabelledItem]:
+    """A tenth of the labelled set: these tests are about the cache, not the model."""
+    small = training_items()[::10]
+    monkeypatch.setattr(classifier_module, "training_items", lambda: small)
+    return small
+
+
+def test_the_model_cache_trains_once_per_machine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_training_set: list[LabelledItem]
+) -> None:
+    docs = [Document(i.title, i.text, i.language) for i in small_training_set[:20]]
+    trained = shared_classifier.__wrapped__(tmp_path)
+    (kept,) = tmp_path.glob("news-classifier-*.pickle")
+
+    def no_training(cls: type, items: object) -> None:
+        raise AssertionError("trained again although the cache holds the model")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(NewsClassifier, "trained_on", classmethod(no_training))
+        read_back = shared_classifier.__wrapped__(tmp_path)
+    assert read_back.classify_many(docs) == trained.classify_many(docs)
+
+    kept.write_bytes(kept.read_bytes()[:1000])  # a truncated file is trained over, not fatal
+    assert shared_classifier.__wrapped__(tmp_path).classify_many(docs) == trained.classify_many(
+        docs
+    )
+    assert len(kept.read_bytes()) > 1000
+
+
+def test_the_cached_model_is_keyed_by_its_inputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = tmp_path / "training"
+    shutil.copytree(classifier_module.TRAINING_DIR, copy)
+    monkeypatch.setattr(classifier_module, "TRAINING_DIR", copy)
+    before = classifier_module.fingerprint()
+    first = sorted(copy.glob("*.yml"))[0]
+    first.write_text(first.read_text(encoding="utf-8") + "\n# one more line\n", encoding="utf-8")
+    assert classifier_module.fingerprint() != before
