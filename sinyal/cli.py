@@ -16,6 +16,7 @@ from sinyal.commands import ab as ab_commands
 from sinyal.commands import console, err_console, settings_or_exit
 from sinyal.commands import handover as handover_commands
 from sinyal.commands import kpi as kpi_commands
+from sinyal.commands import lookalike as lookalike_commands
 from sinyal.commands import outreach as outreach_commands
 from sinyal.commands import privacy as privacy_commands
 from sinyal.commands import scrape as scrape_commands
@@ -29,6 +30,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(scrape_commands.app, name="scrape")
 app.add_typer(signal_commands.app, name="signals")
 app.add_typer(trigger_commands.app, name="triggers")
+app.add_typer(lookalike_commands.app, name="lookalike")
 app.add_typer(privacy_commands.app, name="privacy")
 app.add_typer(handover_commands.leads_app, name="leads")
 app.add_typer(handover_commands.consultants_app, name="consultants")

@@ -47,6 +47,9 @@ class TriggerRule(BaseModel):
     marker_required: bool = False
     min_postings: int = Field(default=1, ge=1)
     exclude_companies: list[str] = Field(default_factory=list)
+    #: A company's lookalike score (0..1, resemblance to the won clients) times this is added
+    #: to its trigger's score, and so to the outreach order; 0 leaves the ranking out.
+    lookalike_weight: float = Field(default=2.0, ge=0, le=100)
 
 
 Template = Annotated[str, AfterValidator(check_template)]

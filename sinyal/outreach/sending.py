@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from sinyal.events import outreach_event
 from sinyal.flows import FlowDefinition, Variant
 from sinyal.mail import smtp_session
+from sinyal.outreach.audience import AUDIENCE_MINIMUM
 from sinyal.outreach.links import new_token, tracked_url
 from sinyal.outreach.messages import RenderedMessage, render_message
 from sinyal.outreach.suppression import suppressed_because
@@ -53,7 +54,6 @@ from sinyal.store.models import (
 
 LEASE = timedelta(minutes=2)
 SMTP_TIMEOUT = 30.0
-AUDIENCE_MINIMUM = 300  # below this, ad platforms' company matching rarely works
 
 
 @dataclass

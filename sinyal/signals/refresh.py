@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy.orm import Session
+
 from scrapers.fetcher import Fetcher, FetchPolicy
 from scrapers.http_cache import StoreValidatorCache
 from scrapers.queue import QueueConfig, ScrapeQueue
@@ -21,6 +23,7 @@ from scrapers.runner import RunReport, SourceReport, run_sources
 from scrapers.sources import Source, build_source
 from sinyal.flows import FlowDefinition
 from sinyal.settings import Settings
+from sinyal.signals.lookalike.scores import refresh_scores
 from sinyal.signals.news.classifier import shared_classifier
 from sinyal.signals.news.collect import NewsRunReport, collect
 from sinyal.signals.triggers import SyncResult, sync
@@ -102,8 +105,15 @@ def refresh(
         on_waiting=on_waiting,
     )
     with store.transaction() as session:
-        synced = {flow.name: sync(session, flow, date.today()) for flow in flows}
+        synced = sync_triggers(session, flows)
     return Refresh(report, synced)
+
+
+def sync_triggers(session: Session, flows: list[FlowDefinition]) -> dict[str, SyncResult]:
+    """Rank the companies against the won clients again (new postings change who resembles
+    them), then bring each flow's triggers up to date."""
+    refresh_scores(session)
+    return {flow.name: sync(session, flow, date.today()) for flow in flows}
 
 
 def scrape(
@@ -169,7 +179,8 @@ def refresh_news(
         seen = (lambda url, name=flow.name: on_document(name, url)) if on_document else None
         report = collect(store, flow, fetcher, on_document=seen, classifier=classifier)
         with store.transaction() as session:
-            results.append(NewsRefresh(flow.name, report, sync(session, flow, date.today())))
+            synced = sync_triggers(session, [flow])[flow.name]
+        results.append(NewsRefresh(flow.name, report, synced))
     return results
 
 

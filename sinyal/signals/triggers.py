@@ -4,7 +4,8 @@ A posting counts when it is open, matches the flow's title/location/marker filte
 open at least its threshold: the occupation group's (``occupations.yml``; shortage occupations
 run far longer than the ~90-day average) or the flow's ``min_open_days``. One trigger per company
 and flow; its score grows with the number of long-open roles and how far past the threshold
-each is. ``detect`` is read-only; ``sync`` writes the result idempotently.
+each is, plus recent news (``news/weighing.py``) and the company's resemblance to the won
+clients (``lookalike/``). ``detect`` is read-only; ``sync`` writes the result idempotently.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from scrapers.normalize import normalize_company, normalize_location
 from sinyal.events import event
 from sinyal.flows import FlowDefinition, NewsConfig, TriggerRule
+from sinyal.signals.lookalike.scores import lookalike_evidence
 from sinyal.signals.news.weighing import join_signals
 from sinyal.store.models import (
     Company,
@@ -71,6 +73,8 @@ class Candidate:
     signals: list[dict[str, Any]] = field(default_factory=list)
     #: The negative signal (layoffs, insolvency) that forbids outreach for now, if any.
     suppressed_by: dict[str, Any] | None = None
+    #: Resemblance to the won clients (``lookalike/``), with its weight in the score.
+    lookalike: dict[str, Any] | None = None
 
     @property
     def posting_score(self) -> float:
@@ -78,7 +82,9 @@ class Candidate:
 
     @property
     def score(self) -> float:
-        return round(self.posting_score + sum(s["weight"] for s in self.signals), 2)
+        news = sum(s["weight"] for s in self.signals)
+        lookalike = self.lookalike["weight"] if self.lookalike else 0.0
+        return round(self.posting_score + news + lookalike, 2)
 
     def evidence(self) -> dict[str, Any]:
         return {
@@ -87,6 +93,7 @@ class Candidate:
             "max_days_open": max(p["days_open"] for p in self.postings),
             "signals": self.signals,
             "suppressed_by": self.suppressed_by,
+            "lookalike": self.lookalike,
         }
 
 
@@ -149,7 +156,18 @@ def detect(
     qualifying = [c for c in candidates.values() if len(c.postings) >= rule.min_postings]
     if news is not None:
         join_signals(session, qualifying, news, as_of)
+    _join_lookalike(session, qualifying, rule.lookalike_weight)
     return sorted(qualifying, key=lambda c: (-c.score, c.company))
+
+
+def _join_lookalike(session: Session, candidates: list[Candidate], weight: float) -> None:
+    if weight <= 0:
+        return
+    found = lookalike_evidence(session, [c.company_id for c in candidates])
+    for candidate in candidates:
+        if candidate.company_id in found:
+            evidence = found[candidate.company_id]
+            candidate.lookalike = {**evidence, "weight": round(weight * evidence["score"], 2)}
 
 
 def sync_flow(session: Session, flow: FlowDefinition) -> Flow:

@@ -321,6 +321,26 @@ class CompanySignal(Base):
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class LookalikeScore(Base):
+    """A company's latest lookalike score (0..1): how much it resembles the won clients.
+
+    One row per company, replaced by each ranking run (``sinyal lookalike rank``, a scrape);
+    ``nearest_won_id`` is the won client that explains it, ``reasons`` the short sentences.
+    """
+
+    __tablename__ = "lookalike_scores"
+
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True
+    )
+    score: Mapped[float] = mapped_column(Float, index=True)
+    nearest_won_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="SET NULL")
+    )
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Contact(Base):
     """A person at a company whom a flow's persona may address (imported contact lists)."""
 

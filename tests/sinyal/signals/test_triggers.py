@@ -7,7 +7,7 @@ from scrapers.pipeline import PostingPipeline
 from sinyal.flows import FlowDefinition, TriggerRule
 from sinyal.signals.triggers import detect, sync, threshold_for
 from sinyal.store import Store
-from sinyal.store.models import KpiEvent, Trigger
+from sinyal.store.models import Company, KpiEvent, LookalikeScore, Trigger
 
 AS_OF = date(2026, 11, 23)
 SEEN = datetime(2026, 11, 1, tzinfo=UTC)
@@ -95,3 +95,34 @@ def test_sync_is_idempotent_and_marks_vanished_triggers_stale(store: Store) -> N
     assert result.stale == 1
     with store.transaction() as s:
         assert s.scalars(select(Trigger.status)).one() == "stale"
+
+
+def test_resemblance_to_won_clients_raises_the_score_by_the_flows_weight(store: Store) -> None:
+    add(
+        store,
+        ("Nordwind GmbH", "Disponent (m/w/d)", "Bremen", date(2026, 8, 1)),  # 114 days
+        ("Hansa AG", "Disponent (m/w/d)", "Bremen", date(2026, 8, 1)),
+        ("Elbtrans KG", "Lagerist (m/w/d)", "Bremen", date(2026, 8, 1)),
+    )
+    with store.transaction() as s:
+        ids = {c.name: c.id for c in s.scalars(select(Company))}
+        s.add(
+            LookalikeScore(
+                company_id=ids["Nordwind GmbH"],
+                score=0.8,
+                nearest_won_id=ids["Elbtrans KG"],
+                reasons=["same city: bremen"],
+            )
+        )
+    with store.transaction() as s:
+        scored = {c.company: c for c in detect(s, TriggerRule(lookalike_weight=2.5), AS_OF)}
+        unweighted = {c.company: c for c in detect(s, TriggerRule(lookalike_weight=0), AS_OF)}
+    nordwind, hansa = scored["Nordwind GmbH"], scored["Hansa AG"]
+    assert nordwind.score == round(hansa.score + 2.5 * 0.8, 2)
+    assert next(iter(scored)) == "Nordwind GmbH"  # and first in the outreach order
+    assert nordwind.evidence()["lookalike"] == {
+        "score": 0.8, "nearest_won": "Elbtrans KG", "reasons": ["same city: bremen"], "weight": 2.0,
+    }  # fmt: skip
+    assert hansa.lookalike is None
+    assert unweighted["Nordwind GmbH"].score == hansa.score
+    assert unweighted["Nordwind GmbH"].lookalike is None

@@ -1,0 +1,117 @@
+"""The lookalike universe from the store: every company, its postings and news, its outcome.
+
+A won client is a company with a lead in stage ``won`` (won on the day of its first ``won``
+event) or one marked as a client (day unknown); a lost one has a lost lead and none won.
+Companies without a city take the place most of their postings name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sinyal.signals.lookalike.universe import CompanyProfile, PostingSeen, SignalSeen, Universe
+from sinyal.store.models import (
+    Company,
+    CompanySignal,
+    EventType,
+    JobPosting,
+    KpiEvent,
+    Lead,
+    LeadStage,
+)
+
+_FIRST_NUMBER = re.compile(r"\d[\d.,]*")
+
+
+def employees_from_size(size: str | None) -> int | None:
+    """``"50-249"`` -> 50, ``"1,200"`` -> 1200: the store keeps what the source said."""
+    match = _FIRST_NUMBER.search(size or "")
+    if not match:
+        return None
+    number = int(re.sub(r"[.,]", "", match.group()))
+    return number or None
+
+
+def _won_and_lost(session: Session) -> tuple[dict[int, date | None], set[int]]:
+    won: dict[int, date | None] = {}
+    first_win = (
+        select(Lead.company_id, func.min(KpiEvent.occurred_at))
+        .join(KpiEvent, KpiEvent.lead_id == Lead.id)
+        .where(KpiEvent.type == EventType.WON.value, Lead.company_id.is_not(None))
+        .group_by(Lead.company_id)
+    )
+    for company_id, at in session.execute(first_win):
+        if company_id is not None:
+            won[company_id] = at.date()
+    stages = select(Lead.company_id, Lead.stage, Lead.updated_at).where(
+        Lead.company_id.is_not(None), Lead.stage.in_([LeadStage.WON.value, LeadStage.LOST.value])
+    )
+    lost: set[int] = set()
+    for company_id, stage, updated_at in session.execute(stages):
+        if company_id is None:
+            continue
+        if stage == LeadStage.WON.value:
+            won.setdefault(company_id, updated_at.date())
+        else:
+            lost.add(company_id)
+    for company_id in session.scalars(select(Company.id).where(Company.is_client.is_(True))):
+        won.setdefault(company_id, None)
+    return won, lost - set(won)
+
+
+def universe_from_store(session: Session) -> Universe:
+    postings: list[PostingSeen] = []
+    places: dict[int, Counter[str]] = defaultdict(Counter)
+    companies = list(session.scalars(select(Company).order_by(Company.id)))
+    key_of = {c.id: CompanyProfile(c.name).key for c in companies}
+    rows = session.execute(
+        select(
+            JobPosting.company_id,
+            JobPosting.title,
+            JobPosting.first_seen,
+            JobPosting.closed_at,
+            JobPosting.location,
+        )
+    )
+    for company_id, title, first_seen, closed_at, location in rows:
+        closed = closed_at.date() if closed_at else None
+        postings.append(PostingSeen(key_of[company_id], title, first_seen.date(), closed))
+        if location:
+            places[company_id][location.split(",")[0].strip()] += 1
+    signals = [
+        SignalSeen(key_of[company_id], kind, published or first_seen.date())
+        for company_id, kind, published, first_seen in session.execute(
+            select(
+                CompanySignal.company_id,
+                CompanySignal.type,
+                CompanySignal.published_at,
+                CompanySignal.first_seen,
+            ).where(CompanySignal.company_id.is_not(None), CompanySignal.duplicate_of.is_(None))
+        )
+        if company_id is not None
+    ]
+    won, lost = _won_and_lost(session)
+    profiles = [
+        CompanyProfile(
+            name=c.name,
+            domain=c.domain,
+            industry=c.industry,
+            employees=employees_from_size(c.size),
+            city=c.city or (places[c.id].most_common(1)[0][0] if places[c.id] else None),
+            country=c.country,
+            id=c.id,
+        )
+        for c in companies
+    ]
+    return Universe(
+        profiles,
+        postings,
+        signals,
+        {key_of[i]: day for i, day in won.items()},
+        {key_of[i] for i in lost},
+    )
