@@ -20,7 +20,8 @@ def test_best_first_without_clients_suppressed_domains_or_bad_news(
         companies = {}
         scores = {"Low": 0.2, "High": 0.9, "Client": 0.95, "Rival": 0.85, "Bust": 0.8, "Mid": 0.5}
         for name, score in scores.items():
-            row = Company(name=f"{name} GmbH", normalized_name=name.lower(), domain=f"{name.lower()}.de",
+            key = name.lower()
+            row = Company(name=f"{name} GmbH", normalized_name=key, domain=f"{key}.de",
                           country="DE", city="Hamburg", is_client=name == "Client")  # fmt: skip
             s.add(row)
             s.flush()
