@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from sinyal.commands import ab as ab_commands
+from sinyal.commands import accounts as account_commands
 from sinyal.commands import console, err_console, settings_or_exit
 from sinyal.commands import handover as handover_commands
 from sinyal.commands import kpi as kpi_commands
@@ -31,6 +32,7 @@ app.add_typer(scrape_commands.app, name="scrape")
 app.add_typer(signal_commands.app, name="signals")
 app.add_typer(trigger_commands.app, name="triggers")
 app.add_typer(lookalike_commands.app, name="lookalike")
+app.add_typer(account_commands.app, name="accounts")
 app.add_typer(privacy_commands.app, name="privacy")
 app.add_typer(handover_commands.leads_app, name="leads")
 app.add_typer(handover_commands.consultants_app, name="consultants")

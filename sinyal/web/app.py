@@ -22,7 +22,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from sinyal.settings import Settings
 from sinyal.store import Store
-from sinyal.web import auth, insights, leads, public
+from sinyal.web import accounts, auth, insights, leads, public
 from sinyal.web.auth import Forbidden, LoginRequired, current_user, login_redirect
 from sinyal.web.context import TEMPLATES, WebContext
 
@@ -46,7 +46,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
         https_only=settings.public_url.startswith("https://"),
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (public, auth, leads, insights):
+    for module in (public, auth, leads, insights, accounts):
         app.include_router(module.router)
 
     @app.get("/dashboard")

@@ -51,8 +51,10 @@ def triggers(
     items = [
         {
             "company": company,
+            "company_id": trigger.company_id,
             "flow": flow,
             "score": trigger.score,
+            "lookalike": (trigger.evidence or {}).get("lookalike"),
             "detected": trigger.detected_at,
             "postings": [
                 {**p, "url": web_link(p.get("url"))}

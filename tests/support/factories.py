@@ -1,24 +1,34 @@
 """Store rows several tests (and the outreach benchmark) need, standing in for what the earlier
 stages of the pipeline would have written: an outreach message with its flow, variant, company
 and trigger; a handed-over lead; a flow with open triggers at companies that have HR contacts
-(what outreach starts from)."""
+(what outreach starts from); a company with a whole account's story."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scrapers.items import PostingItem
+from scrapers.pipeline import PostingPipeline
+from sinyal.events import event, lead_event
 from sinyal.flows import FlowDefinition
 from sinyal.signals.triggers import sync_flow
 from sinyal.store import Store
 from sinyal.store.models import (
     Company,
+    CompanySignal,
     Consultant,
     Contact,
+    Conversation,
+    EventType,
     Flow,
     Handover,
+    JobPosting,
     Lead,
+    LookalikeScore,
     MessageVariant,
     OutreachMessage,
     Trigger,
@@ -146,3 +156,64 @@ def seed_companies(store: Store, flow: FlowDefinition, count: int, **company: An
                 ]
             )
         return flow_row
+
+
+def seed_account(store: Store) -> dict[str, int]:
+    """One company with everything an account page shows: two postings of one role (a re-post,
+    one closed) and another open one, a trigger, a news signal, a sent message clicked twice,
+    the chat it led to, a lead won through it, and a lookalike score; plus the won client it
+    resembles. Returns the ids."""
+
+    def at(day: int) -> datetime:
+        return datetime(2026, 10, day, 9, 0, tzinfo=UTC)
+
+    items = [
+        PostingItem(source="t", source_key="t", external_id=f"nw-{n}", title=title,
+                    company="Nordwind Logistik GmbH", location="Bremen", date_posted=posted)
+        for n, (title, posted) in enumerate(
+            [("Disponent (m/w/d)", date(2026, 4, 1)), ("Disponent (m/w/d)", date(2026, 7, 1)),
+             ("Lagerist (m/w/d)", date(2026, 6, 1))]
+        )
+    ]  # fmt: skip
+    PostingPipeline(store).ingest("t", items, at(1))
+    with store.transaction() as s:
+        company = s.scalars(select(Company).where(Company.name.like("Nordwind%"))).one()
+        company.domain, company.city, company.country = "nordwind.example", "Bremen", "DE"
+        first = s.scalars(select(JobPosting).where(JobPosting.external_id == "nw-0")).one()
+        first.closed_at = at(5)
+        won_client = Company(name="Hansa Spedition GmbH", normalized_name="hansa spedition",
+                             is_client=True)  # fmt: skip
+        s.add(won_client)
+        s.flush()
+        message = add_outreach(s, "acct-token", flow="nordflow", variant="short",
+                               status="sent", sent_at=at(10),
+                               recipient_address="jonas@nordwind.example")  # fmt: skip
+        message.company_id = company.id
+        trigger = Trigger(flow_id=message.flow_id, company_id=company.id, score=3.2,
+                          evidence={"long_open_postings": 2}, detected_at=at(8))  # fmt: skip
+        s.add(trigger)
+        s.add(CompanySignal(company_id=company.id, type="expansion", polarity="positive",
+                            confidence=0.9, published_at=date(2026, 10, 3), language="de",
+                            url="https://paper.example/nordwind", title="Nordwind baut in Achim",
+                            evidence="Nordwind baut ein Lager in Achim.", source="test",
+                            story_key="nordwind-achim"))  # fmt: skip
+        for day in (11, 12):
+            s.add(event(EventType.CLICKED, "prospect", outreach_message_id=message.id,
+                        flow_id=message.flow_id, occurred_at=at(day)))  # fmt: skip
+        chat = Conversation(sender_id="acct-chat", channel="website", language="de",
+                            outreach_message_id=message.id, started_at=at(12),
+                            last_active_at=at(12), outcome="qualified")  # fmt: skip
+        s.add(chat)
+        s.flush()
+        lead = add_lead(s, company_id=company.id, conversation_id=chat.id, stage="won",
+                        email="jonas@nordwind.example", contact_name="Jonas Berg")  # fmt: skip
+        for kind, day, payload in [(EventType.LEAD_CREATED, 12, {}),
+                                   (EventType.STAGE_CHANGED, 14, {"stage": "contacted"}),
+                                   (EventType.WON, 20, {"value": 9000})]:  # fmt: skip
+            row = lead_event(kind, lead, "web:anna", **payload)
+            row.occurred_at = at(day)
+            s.add(row)
+        s.add(LookalikeScore(company_id=company.id, score=0.81, nearest_won_id=won_client.id,
+                             reasons=["similar roles: disponent", "same country: DE"]))  # fmt: skip
+        return {"company": company.id, "lead": lead.id, "message": message.id,
+                "won_client": won_client.id}  # fmt: skip

@@ -2,9 +2,10 @@
 
 Against a real `sinyal run` on PostgreSQL (Rasa, action server, web app): a prospect opens a
 tracked link and chats through the rasa-webchat widget (socket.io) to a qualified lead; a
-consultant logs in, finds the lead, claims it and marks it contacted; a marketing user opens
-the A/B page and sees its chart; a user without a role is refused. Screenshots of every page
-go to ``test-artifacts/browser/`` (override with SINYAL_TEST_ARTIFACTS).
+consultant logs in, finds the lead, claims it, marks it contacted and opens the company's
+account (its timeline); a marketing user opens the A/B page and sees its chart; a user without
+a role is refused. Screenshots of every page go to ``test-artifacts/browser/`` (override with
+SINYAL_TEST_ARTIFACTS).
 """
 
 from __future__ import annotations
@@ -151,6 +152,15 @@ def test_prospect_consultant_marketing_and_a_stranger_in_the_browser(
     shot(lena, "5-lead-contacted")
     with store.transaction() as s:
         assert s.get_one(Lead, lead_id).stage == "contacted"
+
+    # From the lead she opens the company's account: its whole story on one timeline.
+    lena.click("#account-link")
+    expect(lena).to_have_url(f"{system.settings.web_url}/accounts/{company_id}")
+    timeline = lena.locator("#timeline")
+    expect(timeline).to_contain_text(f"lead #{lead_id}: stage changed (stage contacted)")
+    for step in ("link clicked: long-open-demo", "chat started (website)", "posting seen"):
+        expect(timeline).to_contain_text(step)
+    shot(lena, "5b-account")
 
     # Marketing opens the A/B page and sees the chart.
     mia = log_in(browser, system, "mia")

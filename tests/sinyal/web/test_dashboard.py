@@ -15,10 +15,12 @@ from sinyal.store.models import (
     Flow,
     KpiEvent,
     Lead,
+    LookalikeScore,
     Role,
     Trigger,
 )
 from sinyal.web.users import add_user
+from tests.support.factories import seed_account
 from tests.support.web_server import Web
 
 PASSWORD = "correct horse battery"
@@ -65,7 +67,8 @@ def csrf_of(browser: requests.Session, page_url: str) -> str:
 
 
 def test_pages_need_a_login(web: Web, people: dict[str, int]) -> None:
-    for path in ("/leads", "/leads/1", "/triggers", "/flows", "/kpi", "/dashboard"):
+    for path in ("/leads", "/leads/1", "/triggers", "/flows", "/kpi", "/dashboard", "/accounts",
+                 "/accounts/1", "/accounts/audience.csv"):  # fmt: skip
         response = requests.get(web.url + path, allow_redirects=False, timeout=10)
         assert response.status_code == 303
         assert response.headers["location"].startswith("/login?next=")
@@ -220,3 +223,50 @@ def test_triggers_show_their_news_and_why_one_is_held_back(
     assert "funding · 2026-11-12: Brightwave raised £12m." in page
     assert "javascript:" not in page
     assert "No outreach:</strong> insolvency · 2026-10-30" in page
+
+
+def test_a_consultant_opens_a_company_from_its_lead_and_reads_its_story(
+    web: Web, store: Store, people: dict[str, int]
+) -> None:
+    ids = seed_account(store)
+    anna = login(web, "anna")
+    lead = anna.get(f"{web.url}/leads/{ids['lead']}", timeout=10)
+    assert f'id="account-link" href="/accounts/{ids["company"]}"' in lead.text
+    page = anna.get(f"{web.url}/accounts/{ids['company']}", timeout=10)
+    assert page.status_code == 200
+    assert '<h1 id="account">Nordwind Logistik GmbH</h1>' in page.text
+    assert "Lookalike 0.81</strong>, most like Hansa Spedition GmbH" in page.text
+    timeline = page.text.split('id="timeline"')[1].split("</table>")[0]
+    assert timeline.index("won") < timeline.index("link clicked: nordflow / short")
+    assert timeline.index("link clicked") < timeline.index("expansion: Nordwind baut in Achim")
+    assert "jonas@nordwind.example" not in page.text
+    best = anna.get(f"{web.url}/accounts", timeout=10)
+    assert f'href="/accounts/{ids["company"]}">Nordwind Logistik GmbH</a>' in best.text
+    found = anna.get(f"{web.url}/accounts", params={"q": "<b>nord"}, timeout=10)
+    assert (
+        found.status_code == 200 and "&lt;b&gt;nord" in found.text and "<b>nord" not in found.text
+    )
+    assert anna.get(f"{web.url}/accounts/999999", timeout=10).status_code == 404
+    assert anna.get(f"{web.url}/accounts/audience.csv", timeout=10).status_code == 403
+    assert login(web, "nora").get(f"{web.url}/accounts", timeout=10).status_code == 403
+
+
+def test_marketing_downloads_the_custom_audience_best_first(
+    web: Web, store: Store, people: dict[str, int]
+) -> None:
+    seed_account(store)
+    with store.transaction() as s:
+        for n, score in enumerate((0.95, 0.5)):
+            row = Company(name=f"Firma {n} GmbH", normalized_name=f"firma {n}", domain=f"f{n}.de")
+            s.add(row)
+            s.flush()
+            s.add(LookalikeScore(company_id=row.id, score=score, reasons=[]))
+    mia = login(web, "mia")
+    response = mia.get(f"{web.url}/accounts/audience.csv", timeout=10)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    lines = response.text.splitlines()
+    assert lines[0] == "name,website,domain,country,city,lookalike_score"
+    assert [line.split(",")[0] for line in lines[1:]] == [
+        "Firma 0 GmbH", "Nordwind Logistik GmbH", "Firma 1 GmbH",
+    ]  # fmt: skip
+    assert ",nordwind.example,DE,Bremen,0.8100" in lines[2]
