@@ -90,6 +90,8 @@ POSITIVE_NEWS = ["expansion", "growth_hiring", "funding", "new_contract", "produ
 class Generated:
     universe: Universe
     propensity: dict[str, float] = field(default_factory=dict)
+    #: The propensity without the hidden noise: what a perfect reading of the data could know.
+    visible: dict[str, float] = field(default_factory=dict)
 
 
 def _name(rng: np.random.Generator, country: str, industry: str, taken: set[str]) -> str:
@@ -111,13 +113,15 @@ def _company(rng: np.random.Generator, taken: set[str]) -> tuple[CompanyProfile,
     industry = str(rng.choice(list(ROLES)))
     employees = int(min(60_000, max(1, rng.lognormal(4.6, 1.5))))
     name = _name(rng, country, industry, taken)
+    hidden = rng.normal(0, HIDDEN_NOISE)
     fit = (
         1.6 * (industry in BUYER_INDUSTRIES)
         + 1.0 * (50 <= employees < 1000)
         + 0.8 * (city in NORTH)
-        + rng.normal(0, HIDDEN_NOISE)
+        + hidden
     )
     hiring = {
+        "hidden": hidden,
         "pace": math.exp(0.5 * fit + rng.normal(0, 0.5)) * (1 + math.log1p(employees) / 4),
         "stays_open": 1 / (1 + math.exp(-(fit - 1.5))),
         "news": [
@@ -173,6 +177,7 @@ def generate(companies: int = 2400, won: int = 40, lost: int = 20, seed: int = 7
     rng = np.random.default_rng(seed)
     profiles, postings, signals = [], [], []
     propensity: dict[str, float] = {}
+    visible: dict[str, float] = {}
     taken: set[str] = set()
     for _ in range(companies):
         profile, fit, hiring = _company(rng, taken)
@@ -188,9 +193,11 @@ def generate(companies: int = 2400, won: int = 40, lost: int = 20, seed: int = 7
             + 0.8 * hiring["stays_open"]
             + 0.5 * bool(hiring["news"])
         )
+        visible[profile.key] = propensity[profile.key] - hiring["hidden"]
     keys = [p.key for p in profiles]
     won_days, lost_keys = _outcomes(rng, keys, np.array([propensity[k] for k in keys]), won, lost)
-    return Generated(Universe(profiles, postings, signals, won_days, lost_keys), propensity)
+    universe = Universe(profiles, postings, signals, won_days, lost_keys)
+    return Generated(universe, propensity, visible)
 
 
 def write_files(universe: Universe, directory: Path) -> dict[str, Path]:

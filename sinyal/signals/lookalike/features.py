@@ -2,8 +2,9 @@
 
 Blocks, each scaled to unit length and then by its weight, so the cosine of two companies is a
 weighted average of how alike they are in each respect: the roles they post (TF-IDF over their
-normalised titles), industry, size band, region, hiring velocity, the share of their postings
-that stay open for months, and the kinds of news told about them. Bands (size, velocity,
+normalised titles), industry, size band, region, hiring velocity (new postings a month over the
+last year), the share of their postings that stayed open for months, and the kinds of news
+told about them. Bands (size, velocity,
 long-open share) are soft: a company one band away counts half, so 240 and 260 employees are
 not strangers. Everything is computed ``as_of`` a day, from postings first seen and news
 published before it: an evaluation must not let a company's future leak into its past.
@@ -27,7 +28,7 @@ from scrapers.normalize import normalize_title
 from sinyal.signals.lookalike.universe import Universe
 
 LONG_OPEN_DAYS = 90
-VELOCITY_WINDOW_DAYS = 180
+VELOCITY_WINDOW_DAYS = 365  # a year: a few postings over six months say little
 #: Upper bounds of the size bands (employees): 1-9, 10-49, 50-249, 250-999, 1000-4999, 5000+.
 SIZE_BOUNDS = (10, 50, 250, 1000, 5000)
 SIZE_LABELS = ("1-9", "10-49", "50-249", "250-999", "1000-4999", "5000+")
@@ -57,6 +58,10 @@ class Facts:
     country: str | None = None
     open_postings: int = 0
     long_open_postings: int = 0
+    #: Postings first seen LONG_OPEN_DAYS or more ago, and how many of them stayed open that
+    #: long: the whole history says more about roles that stay open than today's few postings.
+    judged_postings: int = 0
+    stayed_open: int = 0
     new_per_month: float = 0.0
     signal_types: set[str] = field(default_factory=set)
 
@@ -144,9 +149,14 @@ def _activity(universe: Universe, as_of: date) -> tuple[list[str], list[Facts]]:
         age = (as_of - posting.first_seen).days
         if age <= VELOCITY_WINDOW_DAYS:
             recent[n] += 1
-        if posting.closed is None or posting.closed >= as_of:
+        still_open = posting.closed is None or posting.closed >= as_of
+        if still_open:
             facts[n].open_postings += 1
             facts[n].long_open_postings += age >= LONG_OPEN_DAYS
+        if age >= LONG_OPEN_DAYS:
+            facts[n].judged_postings += 1
+            lasted = age if still_open else (posting.closed - posting.first_seen).days  # type: ignore[operator]
+            facts[n].stayed_open += lasted >= LONG_OPEN_DAYS
     for n, count in recent.items():
         facts[n].new_per_month = count / (VELOCITY_WINDOW_DAYS / 30)
     for signal in universe.signals:
@@ -174,13 +184,13 @@ def build_features(universe: Universe, as_of: date | None = None) -> Features:
         ),
         "region": _one_hot([_region_words(f) for f in facts]),
         "velocity": _soft_bands(
-            [band(f.new_per_month, VELOCITY_BOUNDS) if f.open_postings else None for f in facts],
+            [band(f.new_per_month, VELOCITY_BOUNDS) for f in facts],
             len(VELOCITY_BOUNDS) + 1,
         ),
         "long_open": _soft_bands(
             [
-                band(f.long_open_postings / f.open_postings, LONG_OPEN_BOUNDS)
-                if f.open_postings
+                band(f.stayed_open / f.judged_postings, LONG_OPEN_BOUNDS)
+                if f.judged_postings
                 else None
                 for f in facts
             ],
