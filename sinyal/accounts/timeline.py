@@ -1,6 +1,7 @@
-"""An account's sections merged into one timeline, newest first: when a posting was first seen
-and closed, a trigger found, news published, a message sent, a link clicked, a chat started and
-ended, and each step of its leads."""
+"""An account's sections merged into one timeline, newest first: when a posting went up (its
+original date, the earliest of a re-posted role's chain) and closed, a trigger was found, news
+published, a message sent, a link clicked, a chat started and ended, and each step of its
+leads."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def _when(value: datetime | date) -> datetime:
 def _postings(account: Account) -> list[Moment]:
     moments = []
     for p in account.postings:
-        moments.append(Moment(_when(p["first_seen"]), "posting", f"posting seen: {p['title']}"))
+        moments.append(Moment(_when(p["open_since"]), "posting", f"posted: {p['title']}"))
         if p["closed_at"]:
             days = p["days_open"]
             text = f"posting closed after {days} days: {p['title']}"

@@ -2,6 +2,7 @@
 newest first, found by its name in any form, and no contact's personal data in it."""
 
 import json
+from datetime import date
 
 from sinyal.accounts.account import find_companies, load_account
 from sinyal.store import Store
@@ -44,6 +45,8 @@ def test_every_section_and_the_timeline(store: Store) -> None:
     assert any(
         kind == "posting" and text.startswith("posting closed after") for _, kind, text in moments
     )
+    posted = [m for m in account.timeline if m.text == "posted: Lagerist (m/w/d)"]
+    assert [m.at.date() for m in posted] == [date(2026, 6, 1)]  # when it went up, not first sight
 
 
 def test_no_contact_data_in_the_account(store: Store) -> None:
