@@ -169,19 +169,20 @@ def refresh_news(
     *,
     on_document: Callable[[str, str], None] | None = None,
 ) -> list[NewsRefresh]:
-    """Read each flow's ``news:`` sources into signals, then update its triggers with them.
-    ``on_document(flow, url)`` is called for every document read (progress)."""
+    """Read each flow's ``news:`` sources into signals, then update the flows' triggers with
+    them. ``on_document(flow, url)`` is called for every document read (progress)."""
     fetcher = Fetcher(fetch_policy(settings), cache=StoreValidatorCache(store))
     flows = [flow for flow in flows if flow.news.sources]
-    classifier = shared_classifier(settings.model_cache_dir) if flows else None
-    results = []
+    if not flows:
+        return []
+    classifier = shared_classifier(settings.model_cache_dir)
+    reports = {}
     for flow in flows:
         seen = (lambda url, name=flow.name: on_document(name, url)) if on_document else None
-        report = collect(store, flow, fetcher, on_document=seen, classifier=classifier)
-        with store.transaction() as session:
-            synced = sync_triggers(session, [flow])[flow.name]
-        results.append(NewsRefresh(flow.name, report, synced))
-    return results
+        reports[flow.name] = collect(store, flow, fetcher, on_document=seen, classifier=classifier)
+    with store.transaction() as session:
+        synced = sync_triggers(session, flows)
+    return [NewsRefresh(name, report, synced[name]) for name, report in reports.items()]
 
 
 def describe(result: Refresh) -> list[str]:

@@ -9,10 +9,12 @@ from sqlalchemy import func, select
 from scrapers.items import PostingItem
 from scrapers.pipeline import PostingPipeline
 from sinyal.events import event
+from sinyal.flows import FlowDefinition
 from sinyal.signals.lookalike.from_store import employees_from_size, universe_from_store
 from sinyal.signals.lookalike.scores import refresh_scores, scores_of
+from sinyal.signals.refresh import sync_triggers
 from sinyal.store import Store
-from sinyal.store.models import Company, EventType, Lead, LookalikeScore
+from sinyal.store.models import Company, EventType, Lead, LookalikeScore, Trigger
 from tests.support.factories import add_lead
 
 HIRING = {
@@ -74,3 +76,18 @@ def test_size_as_sources_give_it() -> None:
     assert employees_from_size("50-249") == 50
     assert employees_from_size("1,200 employees") == 1200
     assert employees_from_size(None) is None and employees_from_size("large") is None
+
+
+def test_a_refresh_ranks_again_before_it_updates_the_triggers(store: Store) -> None:
+    ids = seed(store)
+    flow = FlowDefinition.model_validate({"name": "look"})
+    with store.transaction() as s:
+        sync_triggers(s, [flow])
+    win(store, ids["Nordwind Logistik GmbH"])
+    with store.transaction() as s:
+        sync_triggers(s, [flow])
+    with store.transaction() as s:
+        evidence = {t.company_id: t.evidence for t in s.scalars(select(Trigger))}
+    lookalike = evidence[ids["Elbtrans Logistik AG"]]["lookalike"]
+    assert lookalike["nearest_won"] == "Nordwind Logistik GmbH" and lookalike["weight"] > 0
+    assert evidence[ids["Nordwind Logistik GmbH"]]["lookalike"] is None  # the won client itself
