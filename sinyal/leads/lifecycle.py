@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sinyal.events import lead_event
-from sinyal.store.models import EventType, Handover, Lead, LeadStage, utcnow
+from sinyal.store.models import Company, EventType, Handover, Lead, LeadStage, utcnow
 
 ORDER = [
     LeadStage.NEW,
@@ -72,8 +72,8 @@ def change_stage(
         _claim(session, lead, consultant_id)
     if target is LeadStage.LOST:
         lead.lost_reason = (reason or "").strip()[:300]
-    if target is LeadStage.WON and value is not None:
-        lead.won_value = value
+    if target is LeadStage.WON:
+        _becomes_client(session, lead, value)
     session.flush()
     session.add(
         lead_event(EventType.STAGE_CHANGED, lead, actor, previous=current.value, stage=target.value)
@@ -83,6 +83,16 @@ def change_stage(
     if target is LeadStage.LOST:
         session.add(lead_event(EventType.LOST, lead, actor, reason=lead.lost_reason))
     return StageChange(lead.id, current, target, changed=True)
+
+
+def _becomes_client(session: Session, lead: Lead, value: float | None) -> None:
+    """A won lead's company is a client from now on: no more cold outreach to it (triggers and
+    the suppression list skip clients), and one more example of who buys (lookalike ranking)."""
+    if value is not None:
+        lead.won_value = value
+    company = session.get(Company, lead.company_id) if lead.company_id else None
+    if company is not None:
+        company.is_client = True
 
 
 def record_contact_attempt(session: Session, lead_id: int, outcome: str, *, actor: str) -> None:

@@ -5,16 +5,17 @@ from sqlalchemy import select
 
 from sinyal.leads.lifecycle import LifecycleError, change_stage, open_leads, record_contact_attempt
 from sinyal.store import Store
-from sinyal.store.models import Consultant, Handover, KpiEvent, Lead
+from sinyal.store.models import Company, Consultant, Handover, KpiEvent, Lead
 from tests.support.factories import add_lead
 
 
 def new_lead(store: Store) -> tuple[int, int]:
     with store.transaction() as s:
         consultant = Consultant(name="Markus")
-        s.add(consultant)
+        company = Company(name="PT Kopi Nusantara", normalized_name="kopi nusantara")
+        s.add_all([consultant, company])
         s.flush()
-        return add_lead(s).id, consultant.id
+        return add_lead(s, company_id=company.id).id, consultant.id
 
 
 def events(store: Store) -> list[tuple[str, str | None, dict]]:
@@ -38,6 +39,7 @@ def test_the_whole_way_to_won_is_recorded_with_actor_and_claim(store: Store) -> 
         lead = s.get_one(Lead, lead_id)
         handover = s.scalars(select(Handover)).one()
         assert (lead.stage, lead.won_value, lead.consultant_id) == ("won", 18000, markus)
+        assert s.get_one(Company, lead.company_id).is_client  # no more cold outreach to it
         assert handover.claimed_at is not None and handover.consultant_id == markus
     recorded = events(store)
     moves = [(p["previous"], p["stage"]) for t, _, p in recorded if t == "stage_changed"]
