@@ -6,8 +6,9 @@ open for months. A hidden propensity to buy from a recruitment consultancy is pl
 for logistics, care and manufacturing, for mid-sized companies (50-999 employees), in northern
 Germany, for companies that hire fast and whose postings stay open, and after expansion or
 hiring news; plus noise. Won clients are drawn with probability rising steeply with that
-propensity, a fifth of them anywhere at all (real books have odd clients), each won on a day in
-the last year; lost clients come from the middle. The ranking never sees the propensity.
+propensity, 15 % of them (ODD_CLIENTS) anywhere at all (real books have odd clients), each won
+on a day in the last year; lost clients come from the middle. The ranking never sees the
+propensity.
 
     .venv/bin/python benchmarks/lookalike_universe.py --out DIR [--companies 2400] [--won 40]
 

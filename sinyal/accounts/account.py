@@ -117,6 +117,7 @@ def _postings(session: Session, company_id: int, today: date) -> list[dict[str, 
             "open_since": p.original_start,
             "days_open": ((p.closed_at.date() if p.closed_at else today) - p.original_start).days,
             "reposts": chains[p.repost_key] - 1,
+            "role": p.repost_key,  # the same role (company, title, place) posted again
             "first_seen": p.first_seen,
             "closed_at": p.closed_at,
         }
@@ -172,7 +173,7 @@ def _messages(session: Session, company_id: int) -> list[dict[str, Any]]:
         .join(Flow, Flow.id == OutreachMessage.flow_id)
         .join(MessageVariant, MessageVariant.id == OutreachMessage.variant_id)
         .where(OutreachMessage.company_id == company_id)
-        .order_by(OutreachMessage.id)
+        .order_by(OutreachMessage.id.desc())
         .limit(MAX_ROWS)
     ).all()
     return [
@@ -190,7 +191,7 @@ def _messages(session: Session, company_id: int) -> list[dict[str, Any]]:
 
 
 def _clicks(session: Session, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every click on one of the company's tracked links: when, and which message's link."""
+    """The clicks on the company's tracked links, newest first: when, and which message's."""
     by_id = {m["id"]: m for m in messages}
     if not by_id:
         return []
@@ -200,7 +201,8 @@ def _clicks(session: Session, messages: list[dict[str, Any]]) -> list[dict[str, 
             KpiEvent.type == EventType.CLICKED.value,
             KpiEvent.outreach_message_id.in_(list(by_id)),
         )
-        .order_by(KpiEvent.occurred_at)
+        .order_by(KpiEvent.occurred_at.desc())
+        .limit(MAX_ROWS)  # a mail scanner may click every link a thousand times
     ).all()
     return [
         {
@@ -273,7 +275,7 @@ def _lead_events(session: Session, leads: list[dict[str, Any]]) -> list[KpiEvent
         session.scalars(
             select(KpiEvent)
             .where(KpiEvent.lead_id.in_([lead["id"] for lead in leads]))
-            .order_by(KpiEvent.occurred_at)
+            .order_by(KpiEvent.occurred_at.desc())
             .limit(MAX_ROWS)
         )
     )

@@ -33,8 +33,13 @@ def _when(value: datetime | date) -> datetime:
 
 def _postings(account: Account) -> list[Moment]:
     moments = []
-    for p in account.postings:
-        moments.append(Moment(_when(p["open_since"]), "posting", f"posted: {p['title']}"))
+    went_up: dict[str, set[date]] = {}
+    for p in sorted(account.postings, key=lambda p: p["open_since"]):
+        days = went_up.setdefault(p["role"], set())
+        if p["open_since"] not in days:  # a re-post joined to its chain went up only once
+            verb = "re-posted" if days else "posted"
+            days.add(p["open_since"])
+            moments.append(Moment(_when(p["open_since"]), "posting", f"{verb}: {p['title']}"))
         if p["closed_at"]:
             days = p["days_open"]
             text = f"posting closed after {days} days: {p['title']}"
@@ -91,7 +96,9 @@ def _lead_steps(events: list[KpiEvent]) -> list[Moment]:
 
 
 def _payload(payload: dict[str, Any] | None) -> str:
-    wanted = ("to", "stage", "reason", "outcome")
+    """The step's fixed-vocabulary details; free text (a lost lead's reason) stays on the
+    lead's page, which only consultants open."""
+    wanted = ("stage", "outcome")
     return ", ".join(f"{k} {payload[k]}" for k in wanted if payload and payload.get(k))
 
 

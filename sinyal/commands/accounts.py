@@ -32,9 +32,8 @@ def show(
         found = find_companies(session, name)
         if len(found) != 1:
             names = ", ".join(c.name for c in found[:10])
-            raise fail(
-                f"{len(found)} companies match {name!r}" + (f": {escape(names)}" if found else "")
-            )
+            found_names = f": {names}" if found else ""
+            raise fail(escape(f"{len(found)} companies match {name!r}{found_names}"))
         account = load_account(session, found[0].id)
     assert account is not None  # found in this very transaction
     if as_json:

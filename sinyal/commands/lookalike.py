@@ -53,7 +53,7 @@ def _universe_from_files(
     for warning in warnings:
         err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     if not universe.won:
-        raise fail(f"{won}: no won client matches a company in {companies}")
+        raise fail(escape(f"{won}: no won client matches a company in {companies}"))
     return universe
 
 

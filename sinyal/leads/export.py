@@ -24,11 +24,9 @@ from sqlalchemy.orm import Session
 
 from sinyal.flows.qualification import ANSWER_FIELDS
 from sinyal.store.models import Consultant, Handover, Lead
+from sinyal.text import FORMULA_TRIGGERS, csv_text
 
 Format = Literal["csv", "xlsx"]
-#: A cell starting with one of these is read as a formula by Excel, LibreOffice and Google
-#: Sheets (OWASP's list: tab and carriage return too, which some of them skip first).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def lead_rows(session: Session) -> list[dict[str, Any]]:
@@ -81,13 +79,6 @@ def export_leads(session: Session, fmt: Format, output: Path | None) -> str | No
         return str(frame.to_csv(index=False))
     frame.to_csv(output, index=False)
     return None
-
-
-def csv_text(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula, prefixed with ``'``; anything else as is."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
 
 
 def _write_xlsx(frame: pd.DataFrame, output: Path) -> None:

@@ -51,6 +51,7 @@ from sinyal.store.models import (
     TriggerStatus,
     utcnow,
 )
+from sinyal.text import csv_text
 
 LEASE = timedelta(minutes=2)
 SMTP_TIMEOUT = 30.0
@@ -374,7 +375,7 @@ def _write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: csv_text(v) for k, v in row.items()} for row in rows)
         handle.flush()
         os.fsync(handle.fileno())
     return path

@@ -3,8 +3,6 @@ company's whole story, and the ad platforms' custom audience as a CSV download."
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from sinyal.accounts.account import find_companies, load_account
-from sinyal.outreach.audience import AUDIENCE_COLUMNS, lookalike_audience
+from sinyal.outreach.audience import audience_csv, lookalike_audience
 from sinyal.store.models import Company, LookalikeScore, Role
 from sinyal.web.auth import CurrentUser, require
 from sinyal.web.context import TEMPLATES, WebContext, web_context
@@ -58,7 +56,7 @@ def accounts(
 
 
 @router.get("/accounts/audience.csv")
-def audience_csv(
+def audience_download(
     web: Annotated[WebContext, Depends(web_context)],
     user: Annotated[CurrentUser, require(Role.MARKETING)],
     top: Annotated[int, Query(ge=1, le=100_000)] = 1000,
@@ -66,12 +64,8 @@ def audience_csv(
     """The custom audience, best lookalike first (as ``sinyal lookalike audience``)."""
     with web.store.sessions() as session:
         rows = lookalike_audience(session, top)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=AUDIENCE_COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
     return Response(
-        buffer.getvalue(),
+        audience_csv(rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="lookalike-audience.csv"'},
     )

@@ -1,12 +1,15 @@
 """How well the ranking finds the next client, measured the honest way: leave one out.
 
-Each won client in turn is hidden among the companies not yet won, the universe is ranked
-with features built only from what was known before its win date (postings first seen and news
-published earlier), and its rank is recorded. hit@k is the share of won clients found in the
-first k, MRR the mean of 1/rank (ties count half). Two baselines beside it, on the same folds:
-random order (its expected figures, computed exactly) and size alone (how much likelier a
-company's size is among the won clients than among all companies: the ratio of two kernel
-densities over log employees; unknown sizes last).
+Each won client in turn is hidden among the companies neither won nor lost, the other won
+clients are the examples, the universe is ranked with features built only from what was known
+before the hidden client's win date (postings first seen and news published earlier, for every
+company), and its rank is recorded. A won client without a date is ranked with all data; the
+report says how many there were. hit@k is the share of won clients found in the first k, MRR
+the mean of 1/rank (ties count half). Two baselines beside it, on the same folds: random order
+(its expected figures, computed exactly) and size alone (how much likelier a company's size is
+among the won clients than among all companies: the ratio of two densities over log employees,
+smoothed histograms so a million companies cost no more than a pass over them; unknown sizes
+last).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from sinyal.signals.lookalike.universe import Universe
 
 CUTS = (10, 50)
 SIZE_BANDWIDTH = 0.4  # in log employees: about a factor of 1.5
+SIZE_STEP = 0.05
+SIZE_GRID = np.arange(0.0, 12.0 + SIZE_STEP, SIZE_STEP)  # log1p(employees) up to ~160,000
 
 
 @dataclass
@@ -50,6 +55,8 @@ class Evaluation:
     companies: int
     model: Ranks
     size_only: Ranks
+    #: Won clients without a win date: ranked with all data, so their folds can see the future.
+    undated: int = 0
 
     def random(self) -> dict[str, float]:
         """Expected figures of a random order on the same folds: hit@k = k/n, MRR = H(n)/n."""
@@ -61,6 +68,7 @@ class Evaluation:
     def as_json(self) -> dict[str, Any]:
         return {
             "won_clients": self.won,
+            "won_clients_without_date": self.undated,
             "companies": self.companies,
             "model": self.model.as_json(),
             "baselines": {"random": self.random(), "size_only": self.size_only.as_json()},
@@ -79,29 +87,38 @@ def rank_of(scores: np.ndarray, hidden: int) -> float:
     return 1 + ahead + tied / 2
 
 
-def _size_scores(universe: Universe, rows: np.ndarray, others: list[int]) -> np.ndarray:
-    """A size-only model: density of the won clients' sizes over everyone's, in log employees."""
-    sizes = np.array([np.nan if c.employees is None else math.log1p(c.employees)
-                      for c in universe.companies])  # fmt: skip
-    won = sizes[others][~np.isnan(sizes[others])]
-    everyone = sizes[~np.isnan(sizes)]
-    mine = sizes[rows]
-    if len(won) == 0:
-        return np.zeros(len(rows))
-    ratio = _density(mine, won) / np.maximum(_density(mine, everyone), 1e-12)
-    return np.where(np.isnan(mine), -1.0, ratio)
+class SizeOnly:
+    """A size-only model: the density of the won clients' sizes over everyone's."""
+
+    def __init__(self, universe: Universe) -> None:
+        sizes = [c.employees for c in universe.companies]
+        self.known = np.array([s is not None for s in sizes])
+        logs = np.array([math.log1p(s) if s is not None else 0.0 for s in sizes])
+        self.bin = np.clip(np.digitize(logs, SIZE_GRID) - 1, 0, len(SIZE_GRID) - 2)
+        self.everyone = _smoothed(self.bin[self.known])
+
+    def scores(self, rows: np.ndarray, others: list[int]) -> np.ndarray:
+        examples = [n for n in others if self.known[n]]
+        if not examples:
+            return np.zeros(len(rows))
+        ratio = _smoothed(self.bin[examples]) / np.maximum(self.everyone, 1e-12)
+        return np.where(self.known[rows], ratio[self.bin[rows]], -1.0)
 
 
-def _density(at: np.ndarray, sample: np.ndarray) -> np.ndarray:
-    distances = (at[:, None] - sample[None, :]) / SIZE_BANDWIDTH
-    return np.exp(-0.5 * distances**2).mean(axis=1)
+def _smoothed(bins: np.ndarray) -> np.ndarray:
+    """A histogram over the log-employee grid, smoothed by a Gaussian of SIZE_BANDWIDTH."""
+    counts = np.bincount(bins, minlength=len(SIZE_GRID) - 1).astype(float)
+    sigma = SIZE_BANDWIDTH / SIZE_STEP
+    offsets = np.arange(-int(4 * sigma), int(4 * sigma) + 1)
+    kernel = np.exp(-0.5 * (offsets / sigma) ** 2)
+    return np.convolve(counts, kernel, mode="same") / max(len(bins), 1)
 
 
 def leave_one_out(universe: Universe, on_fold: Callable[[], None] | None = None) -> Evaluation:
     """Rank every won client from the others, with data from before its own win.
     ``on_fold`` is called after each won client (progress)."""
     built: dict[date | None, Features] = {}
-    model, size_only = Ranks(), Ranks()
+    model, size_only, by_size = Ranks(), Ranks(), SizeOnly(universe)
     positions = {c.key: n for n, c in enumerate(universe.companies)}
     won = {positions[k]: day for k, day in universe.won.items() if k in positions}
     lost = [positions[k] for k in universe.lost if k in positions]
@@ -115,8 +132,9 @@ def leave_one_out(universe: Universe, on_fold: Callable[[], None] | None = None)
         scored = score_rows(features, others, lost, rows)
         model.ranks.append(rank_of(scored.score, len(rows) - 1))
         model.sizes.append(len(rows))
-        size_only.ranks.append(rank_of(_size_scores(universe, rows, others), len(rows) - 1))
+        size_only.ranks.append(rank_of(by_size.scores(rows, others), len(rows) - 1))
         size_only.sizes.append(len(rows))
         if on_fold:
             on_fold()
-    return Evaluation(len(won), len(universe.companies), model, size_only)
+    undated = sum(day is None for day in won.values())
+    return Evaluation(len(won), len(universe.companies), model, size_only, undated)

@@ -34,7 +34,7 @@ SIZE_BOUNDS = (10, 50, 250, 1000, 5000)
 SIZE_LABELS = ("1-9", "10-49", "50-249", "250-999", "1000-4999", "5000+")
 #: New postings a month: none, under 0.5, 0.5-1, 1-2, 2-4, 4-8, 8+.
 VELOCITY_BOUNDS = (0.01, 0.5, 1.0, 2.0, 4.0, 8.0)
-#: Share of open postings open at least LONG_OPEN_DAYS.
+#: Share of the postings old enough to tell that stayed open at least LONG_OPEN_DAYS.
 LONG_OPEN_BOUNDS = (0.01, 0.34, 0.67)
 #: How much each respect counts in the similarity (the roles a company hires for most).
 BLOCK_WEIGHTS = {
@@ -62,6 +62,8 @@ class Facts:
     #: long: the whole history says more about roles that stay open than today's few postings.
     judged_postings: int = 0
     stayed_open: int = 0
+    #: Postings first seen before the day (re-posts of a role counted once, by the store).
+    postings: int = 0
     new_per_month: float = 0.0
     signal_types: set[str] = field(default_factory=set)
 
@@ -71,8 +73,9 @@ class Features:
     keys: list[str]
     #: Unit rows: their dot product is the cosine similarity of two companies.
     matrix: sparse.csr_matrix
-    #: The same blocks before the rows are scaled to unit length, for the learned model: how
-    #: much a company posts (not only what) is evidence too.
+    #: The same weighted blocks before each row as a whole is scaled to unit length, for the
+    #: learned model: a company known in fewer respects keeps a shorter vector (less evidence)
+    #: instead of being stretched to look as certain as one known in all.
     blocks: sparse.csr_matrix
     facts: list[Facts]
     #: The roles block alone (unit rows) and its vocabulary, for naming shared roles.
@@ -146,6 +149,7 @@ def _activity(universe: Universe, as_of: date) -> tuple[list[str], list[Facts]]:
         if n is None or posting.first_seen >= as_of:
             continue
         titles[n].append(normalize_title(posting.title))
+        facts[n].postings += 1
         age = (as_of - posting.first_seen).days
         if age <= VELOCITY_WINDOW_DAYS:
             recent[n] += 1
@@ -184,7 +188,8 @@ def build_features(universe: Universe, as_of: date | None = None) -> Features:
         ),
         "region": _one_hot([_region_words(f) for f in facts]),
         "velocity": _soft_bands(
-            [band(f.new_per_month, VELOCITY_BOUNDS) for f in facts],
+            # No postings is no evidence of pace: blank companies must not resemble each other.
+            [band(f.new_per_month, VELOCITY_BOUNDS) if f.postings else None for f in facts],
             len(VELOCITY_BOUNDS) + 1,
         ),
         "long_open": _soft_bands(

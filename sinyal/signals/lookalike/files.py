@@ -28,6 +28,7 @@ from sinyal.signals.lookalike.universe import (
 COMPANY_COLUMNS = ("name", "domain", "industry", "employees", "city", "country")
 MAX_EMPLOYEES = 10_000_000
 MAX_CELL = 300
+MAX_LINE = 100_000  # characters in one JSON line
 
 
 class LookalikeInputError(ValueError):
@@ -118,13 +119,18 @@ def read_outcomes(path: Path, known: set[str]) -> tuple[dict[str, date | None], 
 def read_postings(path: Path) -> list[PostingSeen]:
     postings = []
     try:
-        handle = path.open(encoding="utf-8")
+        handle = path.open(encoding="utf-8-sig")
     except OSError as exc:
         raise LookalikeInputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     with handle:
-        for line, text in enumerate(handle, start=1):
-            if text.strip():
-                postings.append(_posting(path, line, text))
+        try:
+            for line, text in enumerate(handle, start=1):
+                if len(text) > MAX_LINE:
+                    raise LookalikeInputError(f"{path}, line {line}: longer than {MAX_LINE}")
+                if text.strip():
+                    postings.append(_posting(path, line, text))
+        except UnicodeDecodeError:
+            raise LookalikeInputError(f"{path}: not UTF-8 text (JSON lines)") from None
     return postings
 
 
@@ -138,12 +144,16 @@ def _posting(path: Path, line: int, text: str) -> PostingSeen:
     for field in ("company", "title", "first_seen"):
         if not isinstance(record.get(field), str) or not record[field].strip():
             raise LookalikeInputError(f"{path}, field {field}, line {line}: missing or not text")
+    first_seen = _day(path, f"field first_seen, line {line}", record["first_seen"])
     closed = record.get("closed_at")
+    closed_day = _day(path, f"field closed_at, line {line}", closed) if closed else None
+    if closed_day is not None and closed_day < first_seen:
+        raise LookalikeInputError(f"{path}, field closed_at, line {line}: before first_seen")
     return PostingSeen(
         company=company_key(record["company"]),
         title=record["title"][:MAX_CELL],
-        first_seen=_day(path, f"field first_seen, line {line}", record["first_seen"]),
-        closed=_day(path, f"field closed_at, line {line}", closed) if closed else None,
+        first_seen=first_seen,
+        closed=closed_day,
     )
 
 

@@ -1,14 +1,18 @@
 """The lookalike universe from the store: every company, its postings and news, its outcome.
 
 A won client is a company with a lead in stage ``won`` (won on the day of its first ``won``
-event) or one marked as a client (day unknown); a lost one has a lost lead and none won.
-Companies without a city take the place most of their postings name.
+event; none recorded, the day is unknown) or one marked as a client (day unknown); a lost one
+has a lost lead and none won. A posting counts from the day it went up (its chain's original
+start, as triggers count it), and a role re-posted is one posting: a source's first scrape is
+no hiring burst, and re-posting is no extra pace. Companies without a city take the place most
+of their postings name.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import func, select
@@ -48,15 +52,15 @@ def _won_and_lost(session: Session) -> tuple[dict[int, date | None], set[int]]:
     for company_id, at in session.execute(first_win):
         if company_id is not None:
             won[company_id] = at.date()
-    stages = select(Lead.company_id, Lead.stage, Lead.updated_at).where(
+    stages = select(Lead.company_id, Lead.stage).where(
         Lead.company_id.is_not(None), Lead.stage.in_([LeadStage.WON.value, LeadStage.LOST.value])
     )
     lost: set[int] = set()
-    for company_id, stage, updated_at in session.execute(stages):
+    for company_id, stage in session.execute(stages):
         if company_id is None:
             continue
         if stage == LeadStage.WON.value:
-            won.setdefault(company_id, updated_at.date())
+            won.setdefault(company_id, None)
         else:
             lost.add(company_id)
     for company_id in session.scalars(select(Company.id).where(Company.is_client.is_(True))):
@@ -64,25 +68,39 @@ def _won_and_lost(session: Session) -> tuple[dict[int, date | None], set[int]]:
     return won, lost - set(won)
 
 
-def universe_from_store(session: Session) -> Universe:
-    postings: list[PostingSeen] = []
+def _postings(
+    session: Session, key_of: dict[int, str]
+) -> tuple[list[PostingSeen], dict[int, Counter[str]]]:
+    """One posting per role (re-posts joined), and the places each company's roles name."""
+    chains: dict[tuple[int, str], PostingSeen] = {}
     places: dict[int, Counter[str]] = defaultdict(Counter)
-    companies = list(session.scalars(select(Company).order_by(Company.id)))
-    key_of = {c.id: CompanyProfile(c.name).key for c in companies}
     rows = session.execute(
         select(
             JobPosting.company_id,
+            JobPosting.repost_key,
             JobPosting.title,
-            JobPosting.first_seen,
+            JobPosting.original_start,
             JobPosting.closed_at,
             JobPosting.location,
-        )
+        ).order_by(JobPosting.id)
     )
-    for company_id, title, first_seen, closed_at, location in rows:
+    for company_id, chain, title, start, closed_at, location in rows:
         closed = closed_at.date() if closed_at else None
-        postings.append(PostingSeen(key_of[company_id], title, first_seen.date(), closed))
-        if location:
-            places[company_id][location.split(",")[0].strip()] += 1
+        seen = chains.get((company_id, chain))
+        if seen is None:
+            chains[company_id, chain] = PostingSeen(key_of[company_id], title, start, closed)
+            if location:
+                places[company_id][location.split(",")[0].strip()] += 1
+        elif seen.closed is not None:  # still open if any post of the role is
+            latest = None if closed is None else max(closed, seen.closed)
+            chains[company_id, chain] = replace(seen, closed=latest)
+    return list(chains.values()), places
+
+
+def universe_from_store(session: Session) -> Universe:
+    companies = list(session.scalars(select(Company).order_by(Company.id)))
+    key_of = {c.id: CompanyProfile(c.name).key for c in companies}
+    postings, places = _postings(session, key_of)
     signals = [
         SignalSeen(key_of[company_id], kind, published or first_seen.date())
         for company_id, kind, published, first_seen in session.execute(

@@ -22,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 
 from sinyal.signals.lookalike.features import Facts, Features, build_features
 from sinyal.signals.lookalike.universe import CompanyProfile, Universe
+from sinyal.signals.news.kinds import NEGATIVE_TYPES
 
 #: Won clients needed before a learned model joins the nearest-neighbour similarity.
 MIN_WON_FOR_MODEL = 10
@@ -33,6 +34,8 @@ FOLDS = 5
 NEAREST = 3  # won clients whose similarity is averaged
 CHUNK = 10_000  # candidate rows compared with the won clients at once (bounded memory)
 MAX_REASONS = 4
+#: Bad news is no reason to call (it holds a trigger back instead: ``news/weighing.py``).
+NEGATIVE = {kind.value for kind in NEGATIVE_TYPES}
 
 Rows = Sequence[int] | np.ndarray
 
@@ -123,12 +126,7 @@ def reasons(features: Features, row: int, won_row: int) -> tuple[str, ...]:
     beside them) and what makes it a buyer on its own."""
     mine, theirs = features.facts[row], features.facts[won_row]
     said = []
-    shared = features.roles[row].multiply(features.roles[won_row]).tocoo()
-    words = [
-        str(features.role_terms[col])
-        for col in shared.col[np.argsort(-shared.data)]
-        if " " not in features.role_terms[col]
-    ]
+    words = _shared_roles(features, row, won_row)
     if words:
         said.append(f"similar roles: {', '.join(words[:3])}")
     if mine.industry and mine.industry == theirs.industry:
@@ -139,17 +137,31 @@ def reasons(features: Features, row: int, won_row: int) -> tuple[str, ...]:
         said.append(f"same city: {mine.city}")
     elif mine.country and mine.country == theirs.country:
         said.append(f"same country: {mine.country.upper()}")
-    said += _activity(mine)
+    said += _own_traits(mine)
     return tuple(said[:MAX_REASONS])
 
 
-def _activity(mine: Facts) -> list[str]:
+def _shared_roles(features: Features, row: int, won_row: int) -> list[str]:
+    """The single-word role terms both companies post, weightiest first (read straight from
+    the sparse rows: this runs for every ranked company)."""
+    roles = features.roles
+    mine = slice(roles.indptr[row], roles.indptr[row + 1])
+    theirs = slice(roles.indptr[won_row], roles.indptr[won_row + 1])
+    common, at_mine, at_theirs = np.intersect1d(
+        roles.indices[mine], roles.indices[theirs], assume_unique=True, return_indices=True
+    )
+    weight = roles.data[mine][at_mine] * roles.data[theirs][at_theirs]
+    terms = (str(features.role_terms[col]) for col in common[np.argsort(-weight)])
+    return [term for term in terms if " " not in term]
+
+
+def _own_traits(mine: Facts) -> list[str]:
     said = []
     if mine.new_per_month >= 1:
         said.append(f"{mine.new_per_month:.1f} new postings a month")
     if mine.long_open_postings and mine.long_open_postings * 2 >= mine.open_postings:
         said.append(f"{mine.long_open_postings} of {mine.open_postings} postings open 90+ days")
-    said += [f"news: {kind}" for kind in sorted(mine.signal_types)]
+    said += [f"news: {kind}" for kind in sorted(mine.signal_types) if kind not in NEGATIVE]
     return said
 
 

@@ -5,8 +5,9 @@ import json
 from datetime import date
 
 from sinyal.accounts.account import find_companies, load_account
+from sinyal.events import lead_event
 from sinyal.store import Store
-from sinyal.store.models import Company
+from sinyal.store.models import Company, EventType, Lead
 from tests.support.factories import seed_account
 
 
@@ -47,10 +48,15 @@ def test_every_section_and_the_timeline(store: Store) -> None:
     )
     posted = [m for m in account.timeline if m.text == "posted: Lagerist (m/w/d)"]
     assert [m.at.date() for m in posted] == [date(2026, 6, 1)]  # when it went up, not first sight
+    disponent = [(m.at.month, m.text) for m in account.timeline if "Disponent" in m.text]
+    assert disponent[-2:] == [(7, "re-posted: Disponent (m/w/d)"), (4, "posted: Disponent (m/w/d)")]
 
 
 def test_no_contact_data_in_the_account(store: Store) -> None:
     ids = seed_account(store)
+    with store.transaction() as s:
+        s.add(lead_event(EventType.LOST, s.get_one(Lead, ids["lead"]), "web:anna",
+                         reason="Jonas Berg left the company"))  # fmt: skip
     with store.transaction() as s:
         account = load_account(s, ids["company"])
     assert account is not None

@@ -59,9 +59,11 @@ def test_eval_beats_random_and_size_alone(universe: dict[str, str], tmp_path: Pa
     report = json.loads(done.stdout)
     assert report["won_clients"] == 30 and report["companies"] == 900
     model, baselines = report["model"], report["baselines"]
-    # The benchmark's aims are 5x random and 2x size-only at hit@10; a floor well below.
-    assert model["hit@10"] >= 3 * baselines["random"]["hit@10"]
-    assert model["mrr"] > baselines["size_only"]["mrr"]
+    # The aims: hit@10 at least 5x random and 2x size alone (measured here: 31x and
+    # more; size alone finds none in the first ten, so MRR is compared with it instead).
+    assert model["hit@10"] >= 5 * baselines["random"]["hit@10"]
+    assert model["mrr"] >= 3 * baselines["size_only"]["mrr"]
+    assert report["won_clients_without_date"] == 0  # won.csv carries won_at
 
 
 def test_a_bad_column_is_one_line_naming_file_and_column(

@@ -18,7 +18,8 @@ def test_best_first_without_clients_suppressed_domains_or_bad_news(
     with store.transaction() as s:
         flow = sync_flow(s, make_flow())
         companies = {}
-        scores = {"Low": 0.2, "High": 0.9, "Client": 0.95, "Rival": 0.85, "Bust": 0.8, "Mid": 0.5}
+        scores = {"Low": 0.2, "High": 0.9, "Client": 0.95, "Rival": 0.85, "Bust": 0.8, "Mid": 0.5,
+                  "=HYPERLINK(1)": 0.1}  # fmt: skip
         for name, score in scores.items():
             key = name.lower()
             row = Company(name=f"{name} GmbH", normalized_name=key, domain=f"{key}.de",
@@ -33,7 +34,7 @@ def test_best_first_without_clients_suppressed_domains_or_bad_news(
     with store.transaction() as s:
         rows = lookalike_audience(s, top=10)
         assert [r["name"] for r in lookalike_audience(s, top=2)] == ["High GmbH", "Mid GmbH"]
-    assert [r["name"] for r in rows] == ["High GmbH", "Mid GmbH", "Low GmbH"]
+    assert [r["name"] for r in rows] == ["High GmbH", "Mid GmbH", "Low GmbH", "=HYPERLINK(1) GmbH"]
     assert rows[0] == {"name": "High GmbH", "website": "", "domain": "high.de", "country": "DE",
                        "city": "Hamburg", "lookalike_score": "0.9000"}  # fmt: skip
     out = tmp_path / "audience.csv"
@@ -41,6 +42,6 @@ def test_best_first_without_clients_suppressed_domains_or_bad_news(
     with out.open(encoding="utf-8") as handle:
         read = list(csv.DictReader(handle))
     assert tuple(read[0]) == AUDIENCE_COLUMNS and [r["name"] for r in read] == [
-        "High GmbH", "Mid GmbH", "Low GmbH",
+        "High GmbH", "Mid GmbH", "Low GmbH", "'=HYPERLINK(1) GmbH",  # text, not a formula
     ]  # fmt: skip
     assert not list(tmp_path.glob(".*partial"))

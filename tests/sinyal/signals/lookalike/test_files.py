@@ -58,6 +58,12 @@ HEADER = "name,domain,industry,employees,city,country\n"
         ("postings", '{"company": "A", "title": "B"}\n', "first_seen, line 1: missing or not text"),
         ("postings", "not json\n", "line 1: not JSON"),
         ("postings", '{"company": "A", "title": "B", "first_seen": "x"}\n', "'x' is not a date"),
+        (
+            "postings",
+            '{"company": "A", "title": "B", "first_seen": "2026-05-02", '
+            '"closed_at": "2026-05-01"}\n',
+            "field closed_at, line 1: before first_seen",
+        ),
     ],
 )
 def test_a_bad_file_names_itself_the_column_and_the_line(
@@ -77,6 +83,16 @@ def test_a_bad_file_names_itself_the_column_and_the_line(
 
 def test_a_file_that_is_not_utf8_csv_or_is_missing_is_named(tmp_path: Path) -> None:
     won = write(tmp_path, "won.csv", "name\nA\n")
+    companies = write(tmp_path, "companies.csv", COMPANIES)
+    postings = tmp_path / "postings.jsonl"
+    postings.write_bytes('{"company": "Müller", "title": "x", "first_seen": "2026-01-01"}\n'
+                         .encode("cp1252"))  # fmt: skip
+    with pytest.raises(LookalikeInputError, match="not UTF-8 text"):
+        read_universe(companies, won, None, postings)
+    postings.write_bytes(
+        b"\xef\xbb\xbf" + b'{"company": "A", "title": "x", "first_seen": "2026-01-01"}'
+    )
+    assert len(read_universe(companies, won, None, postings)[0].postings) == 1  # a BOM is fine
     latin = tmp_path / "latin.csv"
     latin.write_bytes("name,domain,industry,employees,city,country\nMüller,,,,,\n".encode("cp1252"))
     with pytest.raises(LookalikeInputError, match="not a UTF-8 CSV file"):

@@ -91,3 +91,17 @@ def test_a_refresh_ranks_again_before_it_updates_the_triggers(store: Store) -> N
     lookalike = evidence[ids["Elbtrans Logistik AG"]]["lookalike"]
     assert lookalike["nearest_won"] == "Nordwind Logistik GmbH" and lookalike["weight"] > 0
     assert evidence[ids["Nordwind Logistik GmbH"]]["lookalike"] is None  # the won client itself
+
+
+def test_a_role_counts_once_from_the_day_it_went_up(store: Store) -> None:
+    seed(store)
+    again = PostingItem(
+        source="t", source_key="t", external_id="repost-1", title="Lagerist (m/w/d)",
+        company="Nordwind Logistik GmbH", location="Hamburg, DE", date_posted=date(2026, 9, 1),
+    )  # fmt: skip
+    PostingPipeline(store).ingest("t", [again], datetime(2026, 9, 2, tzinfo=UTC))
+    with store.transaction() as s:
+        universe = universe_from_store(s)
+    nordwind = [p for p in universe.postings if p.company == "nordwind logistik"]
+    assert sorted(p.title for p in nordwind) == ["Disponent (m/w/d)", "Lagerist (m/w/d)"]
+    assert {p.first_seen for p in universe.postings} == {date(2026, 5, 1)}  # not the scrape day
