@@ -4,8 +4,9 @@ The similarity score is the mean cosine similarity to the three nearest won clie
 the nearest one explains it (Nordwind Logistik: "similar roles: lagerist", "same size").
 Once there are ten won clients a learned model joins in: logistic regression of won clients
 against lost ones and a sample of the unlabelled rest (positive-unlabelled learning: most of the
-rest are not buyers, so treating them as negatives still ranks buyers first). The final score
-averages the two. Chosen by leave-one-out on generated universes (benchmarks/lookalike.py):
+rest are not buyers, so treating them as negatives still ranks buyers first), cross-fitted: no
+company is scored by a model that trained on it as a negative. The final score averages the
+two. Chosen by leave-one-out on generated universes (benchmarks/lookalike.py):
 the nearest client alone is thrown by one odd client, the model alone explains nothing.
 """
 
