@@ -127,6 +127,12 @@ def eval_command(
     for name, values in rows.items():
         table.add_row(name, *(f"{values[k]:.3f}" for k in ("hit@10", "hit@50", "mrr")))
     console.print(table)
+    if report.undated:
+        err_console.print(
+            f"[yellow]warning:[/] {report.undated} won clients have no win date (won_at): "
+            "their folds used all data, later postings included",
+            highlight=False,
+        )
 
 
 @app.command("audience")
@@ -142,7 +148,10 @@ def audience_command(
         rows = lookalike_audience(session, top)
     if not rows:
         raise fail("no lookalike scores yet: run `sinyal lookalike rank` once clients are won")
-    write_audience(out, rows)
+    try:
+        write_audience(out, rows)
+    except OSError as exc:
+        raise fail(escape(f"--out {out}: cannot write: {exc.strerror or exc}")) from None
     console.print(f"{len(rows)} companies written to {escape(str(out))}", highlight=False)
     if len(rows) < AUDIENCE_MINIMUM:
         err_console.print(

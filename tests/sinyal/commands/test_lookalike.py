@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from sinyal.store import Store
+from tests.support.factories import seed_account
 from tests.support.sinyal_command import isolated_env, run_sinyal
 
 PROJECT = Path(__file__).resolve().parents[3]
@@ -90,3 +92,20 @@ def test_the_store_without_won_clients_says_so(tmp_path: Path) -> None:
     done = run_sinyal("lookalike", "audience", "--out", str(tmp_path / "a.csv"), env=env,
                       cwd=tmp_path)  # fmt: skip
     assert done.returncode == 1 and "no lookalike scores yet" in done.stderr
+
+
+def test_audience_from_the_store_with_its_warning(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    store = Store.from_url(url)
+    store.upgrade()
+    seed_account(store)  # one company with a lookalike score
+    store.close()
+    env = isolated_env(SINYAL_DATABASE_URL=url)
+    out = tmp_path / "audience.csv"
+    done = run_sinyal("lookalike", "audience", "--out", str(out), env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert out.read_text(encoding="utf-8").splitlines()[1].startswith("Nordwind Logistik GmbH,")
+    assert "reliably from about 300 companies" in done.stderr
+    nowhere = run_sinyal("lookalike", "audience", "--out", str(tmp_path / "no" / "a.csv"),
+                         env=env, cwd=tmp_path)  # fmt: skip
+    assert nowhere.returncode == 1 and "cannot write" in nowhere.stderr
