@@ -41,8 +41,7 @@ def _postings(account: Account) -> list[Moment]:
             days.add(p["open_since"])
             moments.append(Moment(_when(p["open_since"]), "posting", f"{verb}: {p['title']}"))
         if p["closed_at"]:
-            days = p["days_open"]
-            text = f"posting closed after {days} days: {p['title']}"
+            text = f"posting closed after {p['days_open']} days: {p['title']}"
             moments.append(Moment(_when(p["closed_at"]), "posting", text))
     return moments
 
