@@ -119,9 +119,7 @@ def leave_one_out(universe: Universe, on_fold: Callable[[], None] | None = None)
     ``on_fold`` is called after each won client (progress)."""
     built: dict[date | None, Features] = {}
     model, size_only, by_size = Ranks(), Ranks(), SizeOnly(universe)
-    positions = {c.key: n for n, c in enumerate(universe.companies)}
-    won = {positions[k]: day for k, day in universe.won.items() if k in positions}
-    lost = [positions[k] for k in universe.lost if k in positions]
+    won, lost = universe.outcome_rows()
     unlabelled = [n for n in range(len(universe.companies)) if n not in won and n not in lost]
     for hidden, day in won.items():
         if day not in built:

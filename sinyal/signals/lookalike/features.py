@@ -70,7 +70,8 @@ class Facts:
 
 @dataclass
 class Features:
-    keys: list[str]
+    """Row n of each matrix is ``universe.companies[n]``."""
+
     #: Unit rows: their dot product is the cosine similarity of two companies.
     matrix: sparse.csr_matrix
     #: The same weighted blocks before each row as a whole is scaled to unit length, for the
@@ -81,9 +82,6 @@ class Features:
     #: The roles block alone (unit rows) and its vocabulary, for naming shared roles.
     roles: sparse.csr_matrix
     role_terms: np.ndarray
-
-    def positions(self) -> dict[str, int]:
-        return {key: n for n, key in enumerate(self.keys)}
 
 
 def band(value: float, bounds: Sequence[float]) -> int:
@@ -132,7 +130,7 @@ def _region_words(facts: Facts) -> list[str]:
 
 def _activity(universe: Universe, as_of: date) -> tuple[list[str], list[Facts]]:
     """Each company's joined posting titles and the facts counted from postings and news."""
-    index = {c.key: n for n, c in enumerate(universe.companies)}
+    index = universe.rows()
     titles: dict[int, list[str]] = defaultdict(list)
     facts = [
         Facts(
@@ -205,5 +203,4 @@ def build_features(universe: Universe, as_of: date | None = None) -> Features:
     }
     weighted = [normalize(blocks[name]) * math.sqrt(w) for name, w in BLOCK_WEIGHTS.items()]
     blocks_matrix = sparse.hstack(weighted, format="csr")
-    keys = [c.key for c in universe.companies]
-    return Features(keys, normalize(blocks_matrix), blocks_matrix, facts, roles, terms)
+    return Features(normalize(blocks_matrix), blocks_matrix, facts, roles, terms)

@@ -41,7 +41,8 @@ def employees_from_size(size: str | None) -> int | None:
     return number or None
 
 
-def _won_and_lost(session: Session) -> tuple[dict[int, date | None], set[int]]:
+def won_and_lost(session: Session) -> tuple[dict[int, date | None], set[int]]:
+    """The won clients' company ids with their win days, and the lost ones' ids."""
     won: dict[int, date | None] = {}
     first_win = (
         select(Lead.company_id, func.min(KpiEvent.occurred_at))
@@ -97,7 +98,10 @@ def _postings(
     return list(chains.values()), places
 
 
-def universe_from_store(session: Session) -> Universe:
+def universe_from_store(
+    session: Session, outcomes: tuple[dict[int, date | None], set[int]] | None = None
+) -> Universe:
+    """The store as a universe; ``outcomes`` when ``won_and_lost`` was asked already."""
     companies = list(session.scalars(select(Company).order_by(Company.id)))
     key_of = {c.id: CompanyProfile(c.name).key for c in companies}
     postings, places = _postings(session, key_of)
@@ -113,7 +117,7 @@ def universe_from_store(session: Session) -> Universe:
         )
         if company_id is not None
     ]
-    won, lost = _won_and_lost(session)
+    won, lost = outcomes or won_and_lost(session)
     profiles = [
         CompanyProfile(
             name=c.name,

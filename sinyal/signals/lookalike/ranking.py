@@ -169,12 +169,10 @@ def _own_traits(mine: Facts) -> list[str]:
 def rank(universe: Universe, *, as_of: date | None = None, top: int | None = None) -> list[Ranked]:
     """The companies that are neither won nor lost, best first (ties by name)."""
     features = build_features(universe, as_of)
-    position = features.positions()
-    won = [position[k] for k in universe.won if k in position]
-    lost = [position[k] for k in universe.lost if k in position]
+    won, lost = universe.outcome_rows()
     outcomes = set(won) | set(lost)
-    rows = [n for n in range(len(features.keys)) if n not in outcomes]
-    scored = score_rows(features, won, lost, rows)
+    rows = [n for n in range(len(universe.companies)) if n not in outcomes]
+    scored = score_rows(features, list(won), lost, rows)
     order = sorted(
         range(len(scored.rows)),
         key=lambda i: (-scored.score[i], universe.companies[scored.rows[i]].name),

@@ -23,13 +23,16 @@ if TYPE_CHECKING:
 
 def refresh_scores(session: Session) -> list[Ranked]:
     """Rank the store's companies against its won clients and keep the scores (none while
-    nothing is won: a ranking against nobody would be noise)."""
-    from sinyal.signals.lookalike.from_store import universe_from_store
+    nothing is won: a ranking against nobody would be noise, and every scrape would read all
+    postings for it)."""
+    from sinyal.signals.lookalike.from_store import universe_from_store, won_and_lost
     from sinyal.signals.lookalike.ranking import rank
 
-    universe = universe_from_store(session)
-    ranked = rank(universe) if universe.won else []
     session.execute(delete(LookalikeScore))
+    outcomes = won_and_lost(session)
+    if not outcomes[0]:
+        return []
+    ranked = rank(universe_from_store(session, outcomes))
     now = utcnow()
     rows = [
         {

@@ -55,3 +55,14 @@ class Universe:
     #: Won clients by key, with the day they were won when known (None: features use all data).
     won: dict[str, date | None] = field(default_factory=dict)
     lost: set[str] = field(default_factory=set)
+
+    def rows(self) -> dict[str, int]:
+        """Each company's row: its place in ``companies`` and in every feature matrix."""
+        return {company.key: n for n, company in enumerate(self.companies)}
+
+    def outcome_rows(self) -> tuple[dict[int, date | None], list[int]]:
+        """The won clients' rows with their win days, and the lost clients' rows (names that
+        are not among the companies left out)."""
+        rows = self.rows()
+        won = {rows[key]: day for key, day in self.won.items() if key in rows}
+        return won, [rows[key] for key in self.lost if key in rows]

@@ -122,6 +122,7 @@ def collect(
 ) -> NewsRunReport:
     """Read every news source of ``flow``, classify what it holds and store the signals."""
     report = NewsRunReport()
+    day = today or date.today()
     kept = Kept(flow.news.min_confidence, flow.news.max_age_days)
     index = CompanyIndex(known_companies(store))
     for source in flow.news.sources:
@@ -141,7 +142,6 @@ def collect(
                 articles += found
         signals = classify_articles(articles, index, classifier) if articles else []
         report.items += len(signals)
-        day = today or date.today()
         wanted = [with_plausible_date(s, day) for s in signals if kept.keeps(s, day)]
         report.dropped += len(signals) - len(wanted)
         with store.transaction() as session:

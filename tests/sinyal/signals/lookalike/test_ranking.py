@@ -94,7 +94,7 @@ def test_features_use_only_what_was_known_before_the_day() -> None:
 
 def test_the_learned_model_joins_only_with_enough_won_clients() -> None:
     features = build_features(logistics_universe())
-    rows = np.arange(len(features.keys))
+    rows = np.arange(features.matrix.shape[0])
     few = np.arange(ranking.MIN_WON_FOR_MODEL - 1) % 2
     assert ranking._learned(features.blocks, few, np.array([], dtype=int), rows) is None
     many = np.array([0, 1] * ranking.MIN_WON_FOR_MODEL)
