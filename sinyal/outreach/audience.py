@@ -17,15 +17,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sinyal.outreach.suppression import fingerprint
-from sinyal.store.models import (
-    Company,
-    LookalikeScore,
-    Suppression,
-    SuppressionKind,
-    Trigger,
-    TriggerStatus,
-)
+from sinyal.outreach.suppression import suppressed_domains
+from sinyal.store.models import Company, LookalikeScore, Trigger, TriggerStatus
 from sinyal.text import csv_text
 
 #: Below this, ad platforms' company matching rarely works.
@@ -40,11 +33,7 @@ def lookalike_audience(session: Session, top: int) -> list[dict[str, str]]:
             select(Trigger.company_id).where(Trigger.status == TriggerStatus.SUPPRESSED.value)
         )
     )
-    suppressed_domains = set(
-        session.scalars(
-            select(Suppression.value_hash).where(Suppression.kind == SuppressionKind.DOMAIN.value)
-        )
-    )
+    domain_suppressed = suppressed_domains(session)
     rows = session.execute(
         select(Company, LookalikeScore.score)
         .join(LookalikeScore, LookalikeScore.company_id == Company.id)
@@ -53,9 +42,7 @@ def lookalike_audience(session: Session, top: int) -> list[dict[str, str]]:
     )
     audience = []
     for company, score in rows:
-        if company.id in held_back:
-            continue
-        if company.domain and fingerprint(company.domain) in suppressed_domains:
+        if company.id in held_back or domain_suppressed(company.domain):
             continue
         audience.append(
             {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,6 +42,17 @@ def suppress(session: Session, kind: SuppressionKind, value: str, reason: Reason
         "reason": reason.value,
     }
     insert_ignoring_conflicts(session, Suppression, [row], ["kind", "value_hash"])
+
+
+def suppressed_domains(session: Session) -> Callable[[str | None], bool]:
+    """``suppressed_because``'s domain check for a whole company list: one query for the list,
+    then a set lookup per domain."""
+    hashes = set(
+        session.scalars(
+            select(Suppression.value_hash).where(Suppression.kind == SuppressionKind.DOMAIN.value)
+        )
+    )
+    return lambda domain: bool(domain) and fingerprint(domain or "") in hashes
 
 
 def suppressed_because(session: Session, email: str | None, company: Company | None) -> str | None:

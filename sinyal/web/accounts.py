@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from sinyal.accounts.account import find_companies, load_account
 from sinyal.outreach.audience import audience_csv, lookalike_audience
+from sinyal.signals.lookalike.scores import scores_of
 from sinyal.store.models import Company, LookalikeScore, Role
 from sinyal.web.auth import CurrentUser, require
 from sinyal.web.context import TEMPLATES, WebContext, web_context
@@ -31,15 +32,8 @@ def accounts(
     with web.store.sessions() as session:
         if q and q.strip():
             companies = find_companies(session, q)
-            scores = {
-                s.company_id: s.score
-                for s in session.scalars(
-                    select(LookalikeScore).where(
-                        LookalikeScore.company_id.in_([c.id for c in companies])
-                    )
-                )
-            }
-            rows = [(c, scores.get(c.id)) for c in companies]
+            scores = scores_of(session, [c.id for c in companies])
+            rows = [(c, scores[c.id].score if c.id in scores else None) for c in companies]
         else:
             rows = [
                 (company, score)
