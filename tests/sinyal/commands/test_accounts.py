@@ -44,3 +44,10 @@ def test_no_match_or_several_is_one_clear_line(tmp_path: Path) -> None:
     assert (
         "2 companies match 'GmbH': Hansa Spedition GmbH, Nordwind Logistik GmbH" in several.stderr
     )
+
+
+def test_an_empty_or_overlong_name_is_refused(tmp_path: Path) -> None:
+    env = seeded(tmp_path)
+    for name in ("  ", "x" * 301):
+        done = run_sinyal("accounts", "show", name, env=env, cwd=tmp_path)
+        assert done.returncode == 1 and "NAME: give a company name" in done.stderr
